@@ -1,0 +1,244 @@
+"""`App`: the task registry and the store, the object users create once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar, overload
+
+from cargohold.errors import ConfigurationError, JobNotFoundError, UnknownTaskError
+from cargohold.ids import new_job_id
+from cargohold.job import Job
+from cargohold.payload import encode_arguments
+from cargohold.policy import Backoff
+from cargohold.records import JobRecord, NewJob
+from cargohold.settings import Settings
+from cargohold.states import JobState
+from cargohold.store import open_store
+from cargohold.task import Call, EnqueueOptions, Task
+from cargohold.units import parse_duration
+
+if TYPE_CHECKING:
+    from cargohold.store.protocol import Store
+    from cargohold.worker.supervisor import Supervisor
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+Q = ParamSpec("Q")
+T = TypeVar("T")
+
+DEFAULT_QUEUE = "default"
+DEFAULT_BACKOFF = Backoff()
+
+
+class TaskDecorator(Protocol):
+    def __call__(self, fn: Callable[P, R], /) -> Task[P, R]: ...
+
+
+class App:
+    """Holds the tasks and the store.
+
+    `App()` reads the store URL from `CARGOHOLD_STORE` (default `sqlite:///cargohold.db`);
+    `App(store="postgresql://...")` or `App(store=a_store)` name it explicitly.
+    """
+
+    def __init__(
+        self, store: str | Store | None = None, *, settings: Settings | None = None
+    ) -> None:
+        if settings is None:
+            settings = Settings.from_env(store=store if isinstance(store, str) else None)
+        elif isinstance(store, str):
+            settings = Settings.from_env({}, **{**_as_overrides(settings), "store": store})
+        self.settings = settings
+        self._store: Store | None = None if store is None or isinstance(store, str) else store
+        self.tasks: dict[str, Task[Any, Any]] = {}
+
+    def __repr__(self) -> str:
+        return f"<App store={self.settings.store!r} tasks={len(self.tasks)}>"
+
+    @property
+    def store(self) -> Store:
+        """The store, opened (and migrated) on first use."""
+        if self._store is None:
+            self._store = open_store(self.settings.store)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+    # -- tasks -------------------------------------------------------------------------------
+
+    @overload
+    def task(self, fn: Callable[P, R], /) -> Task[P, R]: ...
+
+    @overload
+    def task(
+        self,
+        /,
+        *,
+        name: str | None = None,
+        queue: str = DEFAULT_QUEUE,
+        priority: int = 0,
+        retries: int = 3,
+        backoff: Backoff | str | float = DEFAULT_BACKOFF,
+        timeout: str | float | None = None,
+    ) -> TaskDecorator: ...
+
+    def task(
+        self,
+        fn: Callable[..., Any] | None = None,
+        /,
+        *,
+        name: str | None = None,
+        queue: str = DEFAULT_QUEUE,
+        priority: int = 0,
+        retries: int = 3,
+        backoff: Backoff | str | float = DEFAULT_BACKOFF,
+        timeout: str | float | None = None,
+    ) -> Task[Any, Any] | TaskDecorator:
+        """Register a function as a task: `@app.task` or `@app.task(retries=5, timeout="10m")`.
+
+        retries: failed attempts retried, with exponential `backoff` (a `Backoff`, or its
+        base delay such as "2s"); timeout: a run taking longer is killed and counts as a
+        failed attempt.
+        """
+
+        def register(function: Callable[Q, T]) -> Task[Q, T]:
+            task_name = name or function.__name__
+            if task_name in self.tasks:
+                raise ConfigurationError(
+                    f"a task named {task_name!r} is already registered "
+                    f"({self.tasks[task_name].fn.__module__}); pass name= to tell them apart"
+                )
+            registered = Task(
+                self,
+                function,
+                name=task_name,
+                queue=queue,
+                priority=priority,
+                retries=retries,
+                backoff=backoff
+                if isinstance(backoff, Backoff)
+                else Backoff(base=parse_duration(backoff)),
+                timeout=None if timeout is None else parse_duration(timeout),
+            )
+            self.tasks[task_name] = registered
+            return registered
+
+        return register if fn is None else register(fn)
+
+    def get_task(self, name: str) -> Task[Any, Any]:
+        try:
+            return self.tasks[name]
+        except KeyError:
+            known = ", ".join(sorted(self.tasks)) or "none"
+            raise UnknownTaskError(
+                f"no task is registered under the name {name!r} (registered: {known})"
+            ) from None
+
+    # -- jobs --------------------------------------------------------------------------------
+
+    def enqueue(
+        self,
+        task: str,
+        args: Sequence[Any] = (),
+        kwargs: dict[str, Any] | None = None,
+        **options: Any,
+    ) -> Job[Any]:
+        """Enqueue a task by its registered name (what the CLI and the HTTP API use)."""
+        call = Call(
+            self.get_task(task), tuple(args), dict(kwargs or {}), EnqueueOptions.parse(**options)
+        )
+        return self.enqueue_many([call])[0]
+
+    def enqueue_many(self, calls: Sequence[Call[R]]) -> list[Job[R]]:
+        """Enqueue several calls in one transaction; returns their jobs in the same order."""
+        store = self.store
+        now = store.now()
+        new_jobs = [self._new_job(call, now) for call in calls]
+        results = store.enqueue(new_jobs, now)
+        jobs: list[Job[R]] = []
+        for new_job, result in zip(new_jobs, results, strict=True):
+            if result.created:
+                jobs.append(Job(store, _fresh_record(new_job, now)))
+            else:
+                existing = store.get_job(result.id)
+                if existing is None:  # its key was released between the insert and this read
+                    raise JobNotFoundError(f"job {result.id} holding key {new_job.key!r} vanished")
+                jobs.append(Job(store, existing, created=False))
+        return jobs
+
+    def _new_job(self, call: Call[Any], now: float) -> NewJob:
+        task, options = call.task, call.options
+        if task.app is not self:
+            raise ConfigurationError(f"task {task.name!r} belongs to another App")
+        run_at = options.run_at
+        if options.delay is not None:
+            run_at = now + options.delay
+        return NewJob(
+            id=new_job_id(now),
+            task=task.name,
+            queue=options.queue or task.queue,
+            args=encode_arguments(task.name, call.args, call.kwargs, self.settings.max_payload),
+            priority=task.priority if options.priority is None else options.priority,
+            max_attempts=task.max_attempts,
+            run_at=run_at,
+            timeout=task.timeout,
+            key=options.key,
+        )
+
+    def job(self, job_id: str) -> Job[Any]:
+        """The job with this id; JobNotFoundError if there is none."""
+        record = self.store.get_job(job_id)
+        if record is None:
+            raise JobNotFoundError(f"no job has id {job_id!r}")
+        return Job(self.store, record)
+
+    # -- workers -----------------------------------------------------------------------------
+
+    def worker(self, **settings: Any) -> Supervisor:
+        """A worker for this app; `settings` override the app's (e.g. concurrency=4)."""
+        from cargohold.worker.supervisor import Supervisor
+
+        merged = Settings.from_env({}, **{**_as_overrides(self.settings), **settings})
+        return Supervisor(self, merged)
+
+    def run_worker(self, **settings: Any) -> None:
+        """Run a worker in this process until SIGTERM or SIGINT (Ctrl+C)."""
+        self.worker(**settings).run()
+
+
+def _as_overrides(settings: Settings) -> dict[str, Any]:
+    return {name: getattr(settings, name) for name in settings.__dataclass_fields__}
+
+
+def _fresh_record(job: NewJob, now: float) -> JobRecord:
+    run_at = now if job.run_at is None else job.run_at
+    return JobRecord(
+        id=job.id,
+        task=job.task,
+        queue=job.queue,
+        state=JobState.SCHEDULED if run_at > now else JobState.QUEUED,
+        priority=job.priority,
+        args=job.args,
+        key=job.key,
+        attempt=0,
+        max_attempts=job.max_attempts,
+        crashes=0,
+        run_at=run_at,
+        created_at=now,
+        started_at=None,
+        finished_at=None,
+        worker_id=None,
+        lease_token=None,
+        lease_expires_at=None,
+        timeout=job.timeout,
+        progress_current=None,
+        progress_total=None,
+        progress_message=None,
+        result=None,
+        error=None,
+        traceback=None,
+        cancel_requested=False,
+    )

@@ -1,0 +1,5 @@
+"""The `cargohold` command."""
+
+from cargohold.cli.main import main
+
+__all__ = ["main"]

@@ -1,0 +1,66 @@
+"""Job arguments and results travel as JSON, and only JSON: nothing is ever unpickled."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cargohold.errors import PayloadError, PayloadTooLargeError
+from cargohold.units import format_size
+
+JSON = Any
+"""A value that round-trips through JSON."""
+
+
+def encode_arguments(
+    task: str, args: tuple[Any, ...], kwargs: dict[str, Any], max_bytes: int
+) -> str:
+    """The stored form of a call's arguments, refused with a clear error if not JSON or too big."""
+    try:
+        text = json.dumps(
+            {"args": list(args), "kwargs": kwargs},
+            separators=(",", ":"),
+            allow_nan=False,
+            ensure_ascii=False,
+        )
+    except (TypeError, ValueError) as error:
+        raise PayloadError(
+            f"arguments of task {task!r} are not JSON ({error}); pass strings, numbers, "
+            "booleans, None, lists and dicts with string keys, e.g. an id instead of an object"
+        ) from None
+    size = len(text.encode())
+    if size > max_bytes:
+        raise PayloadTooLargeError(
+            f"arguments of task {task!r} take {format_size(size)} but the payload limit is "
+            f"{format_size(max_bytes)}; store large data elsewhere and pass its id or path "
+            "(or raise CARGOHOLD_MAX_PAYLOAD)"
+        )
+    return text
+
+
+def decode_arguments(text: str) -> tuple[list[Any], dict[str, Any]]:
+    """The call's arguments from their stored form; PayloadError if the form is damaged."""
+    try:
+        value = json.loads(text)
+    except ValueError as error:
+        raise PayloadError(f"stored arguments are not JSON: {error}") from None
+    if not isinstance(value, dict) or set(value) != {"args", "kwargs"}:
+        raise PayloadError('stored arguments must be a JSON object {"args": [...], "kwargs": {}}')
+    args, kwargs = value["args"], value["kwargs"]
+    if not isinstance(args, list) or not isinstance(kwargs, dict):
+        raise PayloadError("stored arguments: args must be a list and kwargs an object")
+    return args, kwargs
+
+
+def encode_result(task: str, value: Any) -> str:
+    try:
+        return json.dumps(value, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
+    except (TypeError, ValueError) as error:
+        raise PayloadError(
+            f"task {task!r} returned a value that is not JSON ({error}); "
+            "return strings, numbers, booleans, None, lists or dicts"
+        ) from None
+
+
+def decode_result(text: str | None) -> Any:
+    return None if text is None else json.loads(text)

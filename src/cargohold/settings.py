@@ -1,0 +1,116 @@
+"""Worker and store settings: one frozen dataclass. Every field can be set by an environment
+variable `CARGOHOLD_<NAME>` and by a CLI flag `--<name>`; durations and sizes take human forms."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cargohold.errors import ConfigurationError
+from cargohold.units import parse_duration, parse_size
+
+ENV_PREFIX = "CARGOHOLD_"
+DEFAULT_STORE = "sqlite:///cargohold.db"
+
+
+def _parse_queues(value: str | tuple[str, ...] | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    names = value.split(",") if isinstance(value, str) else list(value)
+    queues = tuple(name.strip() for name in names if name.strip())
+    return queues or None
+
+
+def _parse_positive_int(value: str | int) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigurationError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise ConfigurationError(f"{value!r} must be at least 1")
+    return number
+
+
+def _parse_count(value: str | int) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigurationError(f"{value!r} is not a whole number") from None
+    if number < 0:
+        raise ConfigurationError(f"{value!r} must be 0 or more")
+    return number
+
+
+def _setting(default: Any, parse: Callable[[Any], Any], help: str) -> Any:
+    return field(default=default, metadata={"parse": parse, "help": help})
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    store: str = _setting(DEFAULT_STORE, str, "store URL: sqlite:///file.db or postgresql://...")
+    queues: tuple[str, ...] | None = _setting(
+        None, _parse_queues, "comma-separated queues to take jobs from"
+    )
+    concurrency: int = _setting(2, _parse_positive_int, "jobs run at once (runner processes)")
+    poll_interval: float = _setting(
+        1.0, parse_duration, "how often an idle worker looks for jobs without a wake-up"
+    )
+    lease: float = _setting(
+        30.0, parse_duration, "how long a claimed job stays reserved without a heartbeat"
+    )
+    heartbeat: float = _setting(5.0, parse_duration, "how often leases are extended")
+    rescue_interval: float = _setting(
+        10.0, parse_duration, "how often expired leases of dead workers are rescued"
+    )
+    grace: float = _setting(
+        30.0, parse_duration, "on shutdown, how long running jobs may finish before hand-back"
+    )
+    max_payload: int = _setting(
+        1_000_000, parse_size, "largest accepted job arguments, in bytes (e.g. 1MB)"
+    )
+    max_runner_jobs: int = _setting(
+        0, _parse_count, "replace a runner process after this many jobs (0: never)"
+    )
+
+    def __post_init__(self) -> None:
+        if self.lease < 3 * self.heartbeat:
+            raise ConfigurationError(
+                f"lease ({self.lease:g}s) must be at least 3 x heartbeat ({self.heartbeat:g}s) "
+                "so that a late heartbeat or two does not lose a running job; raise "
+                "CARGOHOLD_LEASE or lower CARGOHOLD_HEARTBEAT"
+            )
+        if self.heartbeat <= 0 or self.poll_interval <= 0 or self.rescue_interval <= 0:
+            raise ConfigurationError("heartbeat, poll_interval and rescue_interval must be > 0")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from `CARGOHOLD_*` variables, then `overrides` (None means not given)."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for spec in dataclasses.fields(cls):
+            raw = overrides.get(spec.name)
+            source = f"--{spec.name.replace('_', '-')}"
+            if raw is None:
+                raw = environ.get(env_var(spec.name))
+                source = env_var(spec.name)
+            if raw is None:
+                continue
+            try:
+                values[spec.name] = spec.metadata["parse"](raw)
+            except ConfigurationError as error:
+                raise ConfigurationError(f"{source}: {error}") from None
+        return cls(**values)
+
+
+def env_var(name: str) -> str:
+    return ENV_PREFIX + name.upper()
+
+
+def describe() -> list[tuple[str, str, Any]]:
+    """(name, help, default) of every setting, for the CLI and the docs."""
+    return [
+        (spec.name, spec.metadata["help"], spec.default) for spec in dataclasses.fields(Settings)
+    ]

@@ -1,0 +1,25 @@
+"""Stores, picked by URL: `sqlite:///path/to/file.db` or `postgresql://...`."""
+
+from __future__ import annotations
+
+from cargohold.errors import ConfigurationError
+from cargohold.store.protocol import Store, Wakeup
+
+__all__ = ["Store", "Wakeup", "open_store"]
+
+
+def open_store(url: str) -> Store:
+    """The store for `url`, migrated to the current schema."""
+    scheme = url.split(":", 1)[0].lower()
+    if scheme == "sqlite":
+        from cargohold.store.sqlite.store import SQLiteStore
+
+        return SQLiteStore(url)
+    if scheme in ("postgresql", "postgres"):
+        raise ConfigurationError(
+            f"store {url!r}: the PostgreSQL store is not available in this version"
+        )
+    raise ConfigurationError(
+        f"store URL {url!r} is not supported; use sqlite:///path/to/file.db "
+        "(or postgresql://user@host/db once the [postgres] extra is installed)"
+    )

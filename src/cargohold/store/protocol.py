@@ -1,0 +1,109 @@
+"""The store: the one place jobs are persisted. Every store implements these verbs.
+
+Every write about a running job is fenced by its lease token: a worker that lost its lease
+(it froze, its clock jumped, it was cut off) can no longer change the job.
+All times are seconds since the epoch on the store's own clock (`Store.now()`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from cargohold.records import (
+    Ack,
+    Claim,
+    Enqueued,
+    Event,
+    HeartbeatReply,
+    JobFilter,
+    JobRecord,
+    NewJob,
+    ProgressUpdate,
+    QueueCounts,
+    RescueReport,
+    WorkerInfo,
+)
+from cargohold.states import JobState
+
+
+class Wakeup(Protocol):
+    """A file descriptor that becomes readable when new work may be ready."""
+
+    def fileno(self) -> int: ...
+
+    def drain(self) -> None:
+        """Consume pending wake-ups so the descriptor stops being readable."""
+
+    def close(self) -> None: ...
+
+
+class Store(Protocol):
+    url: str
+
+    def now(self) -> float:
+        """The store's clock, which every lease and schedule is measured on."""
+
+    def migrate(self) -> int:
+        """Apply pending migrations; return how many were applied."""
+
+    def enqueue(self, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
+        """Write jobs in one transaction. A job whose key is taken is not written: the
+        existing job's id is returned instead, with `created=False`."""
+
+    def claim(
+        self,
+        worker_id: str,
+        queues: Sequence[str] | None,
+        limit: int,
+        lease: float,
+        now: float,
+    ) -> list[Claim]:
+        """Move up to `limit` ready jobs to running under fresh leases, highest priority first,
+        incrementing their attempt; `queues=None` takes from every queue."""
+
+    def ack(self, worker_id: str, acks: Sequence[Ack], now: float) -> list[bool]:
+        """Persist outcomes in one transaction. An outcome whose lease no longer holds is
+        refused (False) and changes nothing."""
+
+    def heartbeat(self, worker_id: str, lease: float, now: float) -> HeartbeatReply:
+        """Extend the leases of every job this worker holds; say which it still holds."""
+
+    def record_progress(self, updates: Sequence[ProgressUpdate]) -> list[bool]: ...
+
+    def rescue(self, rescuer: str, now: float) -> RescueReport:
+        """Jobs whose lease expired go back to the queue, or fail if that was their last
+        allowed attempt. Scheduled jobs whose time has come become queued."""
+
+    def prune(self, state: JobState, before: float) -> int:
+        """Delete jobs in a terminal `state` that finished before `before`, with their events."""
+
+    def get_job(self, job_id: str) -> JobRecord | None: ...
+
+    def find_jobs(self, query: JobFilter) -> list[JobRecord]: ...
+
+    def job_events(self, job_id: str) -> list[Event]: ...
+
+    def count_jobs(self) -> dict[str, QueueCounts]:
+        """Jobs per state, per queue."""
+
+    def cancel(self, job_id: str, reason: str, now: float) -> JobRecord:
+        """Cancel a waiting job at once; ask the worker of a running one to stop it."""
+
+    def retry(self, job_id: str, now: float) -> JobRecord:
+        """Queue a failed or cancelled job again, with a fresh set of attempts."""
+
+    def register_worker(self, info: WorkerInfo) -> None: ...
+
+    def touch_worker(self, worker_id: str, now: float) -> None: ...
+
+    def unregister_worker(self, worker_id: str) -> None: ...
+
+    def list_workers(self) -> list[WorkerInfo]: ...
+
+    def forget_stale_workers(self, before: float) -> int: ...
+
+    def wakeup(self) -> Wakeup | None:
+        """A wake-up channel for an idle worker, or None if the store only supports polling."""
+
+    def close(self) -> None: ...

@@ -1,0 +1,4 @@
+UPDATE jobs
+SET state = 'cancelled', error = :reason, finished_at = :now, lease_expires_at = NULL
+WHERE id = :job_id AND lease_token = :lease_token AND state = 'running'
+RETURNING attempt

@@ -1,0 +1,18 @@
+UPDATE jobs
+SET state = 'running',
+    attempt = attempt + 1,
+    lease_token = lower(hex(randomblob(8))),
+    lease_expires_at = :now + :lease,
+    worker_id = :worker_id,
+    started_at = :now,
+    finished_at = NULL,
+    progress_current = NULL,
+    progress_total = NULL,
+    progress_message = NULL
+WHERE id IN (
+    SELECT id FROM jobs INDEXED BY jobs_ready
+    WHERE state IN ('queued', 'scheduled') AND run_at <= :now
+    ORDER BY priority DESC, run_at, id
+    LIMIT :limit
+)
+RETURNING id, task, queue, args, attempt, max_attempts, crashes, lease_token, timeout

@@ -1,0 +1,3 @@
+DELETE FROM jobs
+WHERE state = :state AND finished_at < :before
+RETURNING id

@@ -1,0 +1,1 @@
+DELETE FROM events WHERE job_id IN (SELECT value FROM json_each(:job_ids))

@@ -1,0 +1,595 @@
+"""The embedded default store: one SQLite file in WAL mode, shared by any number of processes
+on one host. Every write transaction is BEGIN IMMEDIATE, so writers queue on the busy timeout
+instead of failing half-way."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from cargohold.errors import ConfigurationError, InvalidTransitionError, JobNotFoundError
+from cargohold.outcome import Cancelled, Failed, HandedBack, Retrying, Snoozed, Succeeded
+from cargohold.records import (
+    Ack,
+    Claim,
+    Enqueued,
+    Event,
+    HeartbeatReply,
+    JobFilter,
+    JobRecord,
+    NewJob,
+    ProgressUpdate,
+    QueueCounts,
+    RescueReport,
+    WorkerInfo,
+)
+from cargohold.states import JobState
+from cargohold.store.sqlfiles import migrations, split_statements, statement
+from cargohold.store.sqlite.wakeup import Notifier, SocketWakeup, wakeup_folder
+
+_PACKAGE = "cargohold.store.sqlite"
+_BUSY_TIMEOUT_MS = 5000
+_LOCKED_RETRY_FOR = 60.0
+"""Seconds a write keeps retrying on 'database is locked' before the error reaches a caller."""
+
+
+def _sql(name: str) -> str:
+    return statement(_PACKAGE, name)
+
+
+def database_path(url: str) -> Path:
+    """`sqlite:///relative/file.db` and `sqlite:////absolute/file.db` both name a file."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or len(url) == len(prefix):
+        raise ConfigurationError(
+            f"SQLite store URL {url!r} must look like sqlite:///cargohold.db (relative path) "
+            "or sqlite:////var/lib/app/cargohold.db (absolute path)"
+        )
+    path = url[len(prefix) :]
+    if path == ":memory:" or path.startswith("file:"):
+        raise ConfigurationError(
+            f"SQLite store URL {url!r}: an in-memory database cannot be shared with worker "
+            "processes; name a file"
+        )
+    return Path(path).expanduser().resolve()
+
+
+class SQLiteStore:
+    def __init__(self, url: str, *, synchronous: str = "FULL") -> None:
+        if synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
+            raise ConfigurationError(f"SQLite synchronous mode {synchronous!r} is not durable")
+        self.url = url
+        self.path = database_path(url)
+        self._synchronous = synchronous.upper()
+        self._local = threading.local()
+        self._notifier = Notifier(wakeup_folder(self.path))
+        self._create_private_file()
+        self.migrate()
+
+    # -- connections -------------------------------------------------------------------------
+
+    def _create_private_file(self) -> None:
+        if not self.path.parent.is_dir():
+            raise ConfigurationError(
+                f"SQLite store {self.url!r}: folder {self.path.parent} does not exist"
+            )
+        if not self.path.exists():
+            fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600)
+            os.close(fd)
+
+    def _connection(self) -> sqlite3.Connection:
+        """This thread's connection; a forked child opens its own instead of sharing one."""
+        local = self._local
+        connection: sqlite3.Connection | None = getattr(local, "connection", None)
+        if connection is None or local.pid != os.getpid():
+            connection = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=5.0
+            )
+            connection.row_factory = sqlite3.Row
+            connection.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute(f"PRAGMA synchronous = {self._synchronous}")
+            local.connection, local.pid = connection, os.getpid()
+        return connection
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        connection = self._connection()
+        self._begin_immediate(connection)
+        try:
+            yield connection
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+    @staticmethod
+    def _begin_immediate(connection: sqlite3.Connection) -> None:
+        deadline = time.monotonic() + _LOCKED_RETRY_FOR
+        delay = 0.001
+        while True:
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) and "busy" not in str(error):
+                    raise
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.05)
+
+    def _read(self, sql: str, params: dict[str, Any] | None = None) -> list[sqlite3.Row]:
+        return self._connection().execute(sql, params or {}).fetchall()
+
+    def close(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        if connection is not None and self._local.pid == os.getpid():
+            connection.close()
+        self._local = threading.local()
+        self._notifier.close()
+
+    def now(self) -> float:
+        return time.time()
+
+    # -- schema ------------------------------------------------------------------------------
+
+    def migrate(self) -> int:
+        applied = 0
+        with self._write() as connection:
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS cargohold_migrations ("
+                "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)"
+            )
+            done = {
+                row[0] for row in connection.execute("SELECT version FROM cargohold_migrations")
+            }
+            for version, name, script in migrations(_PACKAGE):
+                if version in done:
+                    continue
+                for sql in split_statements(script):
+                    connection.execute(sql)
+                connection.execute(
+                    "INSERT INTO cargohold_migrations VALUES (?, ?, ?)",
+                    (version, name, time.time()),
+                )
+                applied += 1
+        return applied
+
+    # -- producing ---------------------------------------------------------------------------
+
+    def enqueue(self, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
+        results = []
+        ready = False
+        with self._write() as connection:
+            for job in jobs:
+                run_at = now if job.run_at is None else job.run_at
+                row = connection.execute(
+                    _sql("enqueue"),
+                    {
+                        "id": job.id,
+                        "task": job.task,
+                        "queue": job.queue,
+                        "priority": job.priority,
+                        "args": job.args,
+                        "key": job.key,
+                        "max_attempts": job.max_attempts,
+                        "run_at": run_at,
+                        "now": now,
+                        "timeout": job.timeout,
+                    },
+                ).fetchone()
+                if row is None:
+                    existing = connection.execute(_sql("find_key"), {"key": job.key}).fetchone()
+                    results.append(Enqueued(existing["id"], created=False))
+                    continue
+                self._event(connection, job.id, now, "enqueued", row["state"], 0)
+                ready = ready or row["state"] == JobState.QUEUED
+                results.append(Enqueued(job.id, created=True))
+        if ready:
+            self._notifier.notify()
+        return results
+
+    # -- working -----------------------------------------------------------------------------
+
+    def claim(
+        self,
+        worker_id: str,
+        queues: Sequence[str] | None,
+        limit: int,
+        lease: float,
+        now: float,
+    ) -> list[Claim]:
+        if limit <= 0:
+            return []
+        params: dict[str, Any] = {
+            "worker_id": worker_id,
+            "limit": limit,
+            "lease": lease,
+            "now": now,
+        }
+        if queues is None:
+            sql = _sql("claim")
+        else:
+            sql = _sql("claim_from_queues")
+            params["queues"] = json.dumps(list(queues))
+        with self._write() as connection:
+            rows = connection.execute(sql, params).fetchall()
+            claims = [
+                Claim(
+                    id=row["id"],
+                    task=row["task"],
+                    queue=row["queue"],
+                    args=row["args"],
+                    attempt=row["attempt"],
+                    max_attempts=row["max_attempts"],
+                    crashes=row["crashes"],
+                    lease_token=row["lease_token"],
+                    timeout=row["timeout"],
+                )
+                for row in rows
+            ]
+            connection.executemany(
+                _sql("insert_event"),
+                [
+                    _event_params(
+                        c.id,
+                        now,
+                        "claimed",
+                        JobState.RUNNING,
+                        c.attempt,
+                        c.lease_token,
+                        worker_id,
+                        None,
+                    )
+                    for c in claims
+                ],
+            )
+        return claims
+
+    def ack(self, worker_id: str, acks: Sequence[Ack], now: float) -> list[bool]:
+        accepted = []
+        with self._write() as connection:
+            for ack in acks:
+                name, state, params, reason = _ack_statement(ack, now)
+                params.update(job_id=ack.job_id, lease_token=ack.lease_token)
+                row = connection.execute(_sql(name), params).fetchone()
+                accepted.append(row is not None)
+                if row is not None:
+                    if state is None:  # retry and snooze land in queued or scheduled
+                        state = JobState.SCHEDULED if params["run_at"] > now else JobState.QUEUED
+                    kind = name.removeprefix("ack_")
+                    self._event(
+                        connection,
+                        ack.job_id,
+                        now,
+                        kind,
+                        state,
+                        row["attempt"],
+                        ack.lease_token,
+                        worker_id,
+                        reason,
+                    )
+        return accepted
+
+    def heartbeat(self, worker_id: str, lease: float, now: float) -> HeartbeatReply:
+        with self._write() as connection:
+            rows = connection.execute(
+                _sql("heartbeat"), {"worker_id": worker_id, "lease": lease, "now": now}
+            ).fetchall()
+            connection.execute(_sql("touch_worker"), {"id": worker_id, "now": now})
+        return HeartbeatReply(
+            held=frozenset(row["id"] for row in rows),
+            cancel_requested=frozenset(row["id"] for row in rows if row["cancel_requested"]),
+        )
+
+    def record_progress(self, updates: Sequence[ProgressUpdate]) -> list[bool]:
+        results = []
+        with self._write() as connection:
+            for update in updates:
+                cursor = connection.execute(
+                    _sql("record_progress"),
+                    {
+                        "job_id": update.job_id,
+                        "lease_token": update.lease_token,
+                        "current": update.current,
+                        "total": update.total,
+                        "message": update.message,
+                    },
+                )
+                results.append(cursor.rowcount == 1)
+        return results
+
+    def rescue(self, rescuer: str, now: float) -> RescueReport:
+        with self._write() as connection:
+            failed = connection.execute(_sql("rescue_exhausted"), {"now": now}).fetchall()
+            requeued = connection.execute(
+                _sql("rescue_requeue"), {"now": now, "rescuer": rescuer}
+            ).fetchall()
+            for rows, kind, state in (
+                (failed, "failed", JobState.FAILED),
+                (requeued, "rescued", JobState.QUEUED),
+            ):
+                for row in rows:
+                    self._event(
+                        connection,
+                        row["id"],
+                        now,
+                        kind,
+                        state,
+                        row["attempt"],
+                        row["lease_token"],
+                        rescuer,
+                        "lease expired",
+                    )
+            promoted = connection.execute(_sql("promote_scheduled"), {"now": now}).rowcount
+        if requeued or promoted:
+            self._notifier.notify()
+        return RescueReport(
+            requeued=tuple(row["id"] for row in requeued),
+            failed=tuple(row["id"] for row in failed),
+        )
+
+    # -- housekeeping ------------------------------------------------------------------------
+
+    def prune(self, state: JobState, before: float) -> int:
+        if not state.is_terminal:
+            raise InvalidTransitionError(f"only finished jobs can be pruned, not {state} ones")
+        with self._write() as connection:
+            rows = connection.execute(
+                _sql("prune"), {"state": str(state), "before": before}
+            ).fetchall()
+            ids = [row["id"] for row in rows]
+            if ids:
+                connection.execute(_sql("prune_events"), {"job_ids": json.dumps(ids)})
+        return len(ids)
+
+    def cancel(self, job_id: str, reason: str, now: float) -> JobRecord:
+        with self._write() as connection:
+            row = connection.execute(
+                _sql("cancel_waiting"), {"job_id": job_id, "reason": reason, "now": now}
+            ).fetchone()
+            if row is not None:
+                self._event(
+                    connection,
+                    job_id,
+                    now,
+                    "cancelled",
+                    JobState.CANCELLED,
+                    row["attempt"],
+                    None,
+                    None,
+                    reason,
+                )
+            else:
+                row = connection.execute(_sql("request_cancel"), {"job_id": job_id}).fetchone()
+                if row is not None:
+                    self._event(
+                        connection,
+                        job_id,
+                        now,
+                        "cancel_requested",
+                        JobState.RUNNING,
+                        row["attempt"],
+                        row["lease_token"],
+                        row["worker_id"],
+                        reason,
+                    )
+        return self._require_job(job_id)
+
+    def retry(self, job_id: str, now: float) -> JobRecord:
+        with self._write() as connection:
+            row = connection.execute(_sql("retry_job"), {"job_id": job_id, "now": now}).fetchone()
+            if row is None:
+                job = self._require_job(job_id)
+                raise InvalidTransitionError(
+                    f"job {job_id} is {job.state}; only failed or cancelled jobs can be retried"
+                )
+            self._event(connection, job_id, now, "retried", JobState.QUEUED, 0)
+        self._notifier.notify()
+        return self._require_job(job_id)
+
+    def register_worker(self, info: WorkerInfo) -> None:
+        with self._write() as connection:
+            connection.execute(
+                _sql("register_worker"),
+                {
+                    "id": info.id,
+                    "hostname": info.hostname,
+                    "pid": info.pid,
+                    "queues": None if info.queues is None else json.dumps(list(info.queues)),
+                    "concurrency": info.concurrency,
+                    "now": info.started_at,
+                },
+            )
+
+    def touch_worker(self, worker_id: str, now: float) -> None:
+        with self._write() as connection:
+            connection.execute(_sql("touch_worker"), {"id": worker_id, "now": now})
+
+    def unregister_worker(self, worker_id: str) -> None:
+        with self._write() as connection:
+            connection.execute(_sql("unregister_worker"), {"id": worker_id})
+
+    def forget_stale_workers(self, before: float) -> int:
+        with self._write() as connection:
+            return connection.execute(_sql("forget_stale_workers"), {"before": before}).rowcount
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def get_job(self, job_id: str) -> JobRecord | None:
+        rows = self._read(_sql("get_job"), {"job_id": job_id})
+        return _job_record(rows[0]) if rows else None
+
+    def _require_job(self, job_id: str) -> JobRecord:
+        job = self.get_job(job_id)
+        if job is None:
+            raise JobNotFoundError(f"no job has id {job_id!r}")
+        return job
+
+    def find_jobs(self, query: JobFilter) -> list[JobRecord]:
+        def as_json(values: tuple[str, ...]) -> str | None:
+            return json.dumps([str(v) for v in values]) if values else None
+
+        rows = self._read(
+            _sql("find_jobs"),
+            {
+                "states": as_json(query.states),
+                "queues": as_json(query.queues),
+                "tasks": as_json(query.tasks),
+                "ids": as_json(query.ids),
+                "key": query.key,
+                "created_after": query.created_after,
+                "created_before": query.created_before,
+                "newest_first": query.newest_first,
+                "limit": query.limit,
+                "offset": query.offset,
+            },
+        )
+        return [_job_record(row) for row in rows]
+
+    def job_events(self, job_id: str) -> list[Event]:
+        return [
+            Event(
+                id=row["id"],
+                job_id=row["job_id"],
+                at=row["at"],
+                kind=row["kind"],
+                state=JobState(row["state"]),
+                attempt=row["attempt"],
+                lease_token=row["lease_token"],
+                worker_id=row["worker_id"],
+                reason=row["reason"],
+            )
+            for row in self._read(_sql("job_events"), {"job_id": job_id})
+        ]
+
+    def count_jobs(self) -> dict[str, QueueCounts]:
+        counts: dict[str, QueueCounts] = {}
+        for row in self._read(_sql("count_jobs")):
+            counts.setdefault(row["queue"], QueueCounts()).by_state[JobState(row["state"])] = row[
+                "n"
+            ]
+        return counts
+
+    def list_workers(self) -> list[WorkerInfo]:
+        return [
+            WorkerInfo(
+                id=row["id"],
+                hostname=row["hostname"],
+                pid=row["pid"],
+                queues=None if row["queues"] is None else tuple(json.loads(row["queues"])),
+                concurrency=row["concurrency"],
+                started_at=row["started_at"],
+                last_seen=row["last_seen"],
+            )
+            for row in self._read(_sql("list_workers"))
+        ]
+
+    def wakeup(self) -> SocketWakeup:
+        return SocketWakeup(wakeup_folder(self.path))
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _event(
+        connection: sqlite3.Connection,
+        job_id: str,
+        at: float,
+        kind: str,
+        state: str,
+        attempt: int,
+        lease_token: str | None = None,
+        worker_id: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        connection.execute(
+            _sql("insert_event"),
+            _event_params(job_id, at, kind, state, attempt, lease_token, worker_id, reason),
+        )
+
+
+def _event_params(
+    job_id: str,
+    at: float,
+    kind: str,
+    state: str,
+    attempt: int,
+    lease_token: str | None,
+    worker_id: str | None,
+    reason: str | None,
+) -> dict[str, Any]:
+    return {
+        "job_id": job_id,
+        "at": at,
+        "kind": kind,
+        "state": str(state),
+        "attempt": attempt,
+        "lease_token": lease_token,
+        "worker_id": worker_id,
+        "reason": reason,
+    }
+
+
+def _ack_statement(ack: Ack, now: float) -> tuple[str, JobState | None, dict[str, Any], str | None]:
+    """(statement, resulting state or None if it depends on run_at, parameters, reason)."""
+    outcome = ack.outcome
+    match outcome:
+        case Succeeded(result):
+            return "ack_succeeded", JobState.SUCCEEDED, {"result": result, "now": now}, None
+        case Retrying(run_at, error, traceback, crashed):
+            params = {
+                "run_at": run_at,
+                "error": error,
+                "traceback": traceback,
+                "now": now,
+                "crashed": int(crashed),
+            }
+            return "ack_retrying", None, params, error
+        case Snoozed(run_at, reason):
+            return "ack_snoozed", None, {"run_at": run_at, "now": now}, reason
+        case Failed(error, traceback, crashed):
+            params = {"error": error, "traceback": traceback, "now": now, "crashed": int(crashed)}
+            return "ack_failed", JobState.FAILED, params, error
+        case Cancelled(reason):
+            return "ack_cancelled", JobState.CANCELLED, {"reason": reason, "now": now}, reason
+        case HandedBack(reason):
+            return "ack_handed_back", JobState.QUEUED, {}, reason
+    raise TypeError(f"not an outcome: {outcome!r}")
+
+
+def _job_record(row: sqlite3.Row) -> JobRecord:
+    return JobRecord(
+        id=row["id"],
+        task=row["task"],
+        queue=row["queue"],
+        state=JobState(row["state"]),
+        priority=row["priority"],
+        args=row["args"],
+        key=row["key"],
+        attempt=row["attempt"],
+        max_attempts=row["max_attempts"],
+        crashes=row["crashes"],
+        run_at=row["run_at"],
+        created_at=row["created_at"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        worker_id=row["worker_id"],
+        lease_token=row["lease_token"],
+        lease_expires_at=row["lease_expires_at"],
+        timeout=row["timeout"],
+        progress_current=row["progress_current"],
+        progress_total=row["progress_total"],
+        progress_message=row["progress_message"],
+        result=row["result"],
+        error=row["error"],
+        traceback=row["traceback"],
+        cancel_requested=bool(row["cancel_requested"]),
+    )

@@ -1,0 +1,47 @@
+"""What the supervisor and a runner say to each other over their pipe."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class RunJob:
+    """Supervisor to runner: run this attempt."""
+
+    id: str
+    task: str
+    queue: str
+    args: str
+    attempt: int
+    max_attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressReport:
+    """Runner to supervisor: the job moved on."""
+
+    job_id: str
+    current: float
+    total: float | None
+    message: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RunReport:
+    """Runner to supervisor: how the attempt ended.
+
+    kind is one of: "succeeded" (result holds the JSON), "error" (an exception),
+    "permanent" (an error no retry can fix), "retry", "snooze", "cancel" (task signals).
+    """
+
+    job_id: str
+    kind: str
+    result: str | None = None
+    error: str | None = None
+    traceback: str | None = None
+    delay: float | None = None
+
+
+STOP = None
+"""Supervisor to runner: finish up and exit."""

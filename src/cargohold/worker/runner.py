@@ -1,0 +1,96 @@
+"""The runner: a child process that runs one job at a time, for as many jobs as it is sent.
+
+It never touches the store's job rows: it reports to its supervisor, which decides and
+persists. If the supervisor dies, the kernel kills the runner too (PR_SET_PDEATHSIG), so a
+job is never left running with nobody to account for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import os
+import signal
+import sys
+import traceback
+from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING, Any
+
+from cargohold.context import JobContext, set_current_job
+from cargohold.errors import PayloadError, UnknownTaskError
+from cargohold.payload import decode_arguments, encode_result
+from cargohold.signals import Cancel, Fail, Retry, Snooze
+from cargohold.worker.messages import ProgressReport, RunJob, RunReport
+
+if TYPE_CHECKING:
+    from cargohold.app import App
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Have the kernel SIGKILL this process when its parent exits."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def runner_main(app: App, connection: Connection, parent_pid: int) -> None:
+    """Entry point of a runner process."""
+    die_with_parent(parent_pid)
+    # Ctrl+C reaches the whole process group; the supervisor decides what stops and when.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+    def send_progress(
+        job_id: str, current: float, total: float | None, message: str | None
+    ) -> None:
+        connection.send(ProgressReport(job_id, current, total, message))
+
+    while True:
+        try:
+            message = connection.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        connection.send(run_job(app, message, send_progress))
+
+
+def run_job(app: App, job: RunJob, send_progress: Any) -> RunReport:
+    """Run one attempt and report how it ended; never raises for the task's own errors."""
+    try:
+        task = app.get_task(job.task)
+        args, kwargs = decode_arguments(job.args)
+    except (UnknownTaskError, PayloadError) as error:
+        return RunReport(job.id, "permanent", error=str(error))
+    set_current_job(
+        JobContext(job.id, job.task, job.queue, job.attempt, job.max_attempts, send_progress)
+    )
+    try:
+        value = task.fn(*args, **kwargs)
+        if task.is_async:
+            value = asyncio.run(value)
+    except Retry as signal_:
+        return RunReport(job.id, "retry", error=signal_.reason, delay=signal_.delay)
+    except Snooze as signal_:
+        return RunReport(job.id, "snooze", error=signal_.reason, delay=signal_.delay)
+    except Cancel as signal_:
+        return RunReport(job.id, "cancel", error=signal_.reason)
+    except Fail as signal_:
+        return RunReport(job.id, "permanent", error=signal_.reason)
+    except Exception as error:
+        return RunReport(job.id, "error", error=_describe(error), traceback=traceback.format_exc())
+    finally:
+        set_current_job(None)
+    try:
+        return RunReport(job.id, "succeeded", result=encode_result(job.task, value))
+    except PayloadError as error:
+        return RunReport(job.id, "permanent", error=str(error))
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
