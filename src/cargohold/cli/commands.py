@@ -56,7 +56,7 @@ def enqueue(options: argparse.Namespace) -> int:
     if not isinstance(args, list):
         raise ConfigurationError(f"--args must be a JSON list such as '[1, \"a\"]', not {args!r}")
     if not isinstance(kwargs, dict):
-        raise ConfigurationError(f"--kwargs must be a JSON object such as '{{\"a\": 1}}'")
+        raise ConfigurationError("--kwargs must be a JSON object such as '{\"a\": 1}'")
     job = app.enqueue(
         options.task,
         args,

@@ -1,0 +1,389 @@
+"""The store contract: what every store must do, checked the same way for each."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from cargohold.errors import InvalidTransitionError, JobNotFoundError
+from cargohold.ids import new_job_id
+from cargohold.outcome import Cancelled, Failed, HandedBack, Retrying, Snoozed, Succeeded
+from cargohold.records import Ack, JobFilter, NewJob, ProgressUpdate, WorkerInfo
+from cargohold.states import JobState
+from cargohold.store import Store
+
+T0 = 1_800_000_000.0
+LEASE = 30.0
+WORKER = "host:1:aaaaaa"
+OTHER = "host:2:bbbbbb"
+
+
+def new_job(task: str = "t", **fields: object) -> NewJob:
+    values: dict[str, object] = {"id": new_job_id(), "task": task, "queue": "default",
+                                 "args": '{"args":[],"kwargs":{}}', "max_attempts": 3}
+    values.update(fields)
+    return NewJob(**values)  # type: ignore[arg-type]
+
+
+def enqueue_one(store: Store, now: float = T0, **fields: object) -> str:
+    return store.enqueue([new_job(**fields)], now)[0].id
+
+
+def kinds(store: Store, job_id: str) -> list[str]:
+    return [event.kind for event in store.job_events(job_id)]
+
+
+# -- enqueue ----------------------------------------------------------------------------------
+
+
+def test_enqueue_writes_a_queued_job_with_an_event(store: Store) -> None:
+    job_id = enqueue_one(store, task="send_mail", priority=5, timeout=12.5)
+    job = store.get_job(job_id)
+    assert job is not None
+    assert (job.state, job.task, job.priority, job.attempt, job.timeout) == (
+        JobState.QUEUED, "send_mail", 5, 0, 12.5)
+    assert job.created_at == T0 and job.run_at == T0
+    assert kinds(store, job_id) == ["enqueued"]
+
+
+def test_enqueue_in_the_future_is_scheduled(store: Store) -> None:
+    job_id = enqueue_one(store, run_at=T0 + 60)
+    assert store.get_job(job_id).state == JobState.SCHEDULED  # type: ignore[union-attr]
+
+
+def test_a_known_key_returns_the_existing_job(store: Store) -> None:
+    first = store.enqueue([new_job(key="stripe:evt_1")], T0)[0]
+    again = store.enqueue([new_job(key="stripe:evt_1"), new_job(key="stripe:evt_2")], T0 + 1)
+    assert first.created
+    assert again[0].id == first.id and not again[0].created
+    assert again[1].created and again[1].id != first.id
+    assert len(store.find_jobs(JobFilter(key="stripe:evt_1"))) == 1
+
+
+def test_a_key_stays_taken_after_the_job_finished(store: Store) -> None:
+    job_id = enqueue_one(store, key="k")
+    claim = store.claim(WORKER, None, 1, LEASE, T0)[0]
+    store.ack(WORKER, [Ack(job_id, claim.lease_token, Succeeded("1"))], T0)
+    again = store.enqueue([new_job(key="k")], T0 + 5)[0]
+    assert again.id == job_id and not again.created
+
+
+def test_concurrent_enqueues_of_one_key_make_one_job(store: Store) -> None:
+    ids: list[str] = []
+    lock = threading.Lock()
+
+    def producer() -> None:
+        result = store.enqueue([new_job(key="race")], T0)[0]
+        with lock:
+            ids.append(result.id)
+
+    threads = [threading.Thread(target=producer) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(ids)) == 1
+    assert len(store.find_jobs(JobFilter(key="race"))) == 1
+
+
+# -- claim ------------------------------------------------------------------------------------
+
+
+def test_claim_takes_only_ready_jobs(store: Store) -> None:
+    ready = {enqueue_one(store, T0 + n) for n in range(3)}
+    enqueue_one(store, T0, run_at=T0 + 100)
+    claims = store.claim(WORKER, None, 10, LEASE, T0 + 3)
+    assert {c.id for c in claims} == ready
+    assert store.claim(OTHER, None, 10, LEASE, T0 + 3) == []
+
+
+def test_claim_order_is_priority_then_run_at(store: Store) -> None:
+    low_old = enqueue_one(store, T0, priority=0)
+    low_new = enqueue_one(store, T0 + 1, priority=0)
+    high = enqueue_one(store, T0 + 2, priority=9)
+    order = [store.claim(WORKER, None, 1, LEASE, T0 + 3)[0].id for _ in range(3)]
+    assert order == [high, low_old, low_new]
+
+
+def test_claim_sets_lease_attempt_worker_and_records_it(store: Store) -> None:
+    job_id = enqueue_one(store)
+    claim = store.claim(WORKER, None, 5, LEASE, T0 + 1)[0]
+    job = store.get_job(job_id)
+    assert job is not None
+    assert claim.id == job_id and claim.attempt == 1 and claim.lease_token
+    assert (job.state, job.attempt, job.worker_id, job.lease_token) == (
+        JobState.RUNNING, 1, WORKER, claim.lease_token)
+    assert job.lease_expires_at == pytest.approx(T0 + 1 + LEASE)
+    event = store.job_events(job_id)[-1]
+    assert (event.kind, event.lease_token, event.worker_id) == ("claimed", claim.lease_token,
+                                                                WORKER)
+
+
+def test_claim_respects_the_limit_and_never_hands_a_job_out_twice(store: Store) -> None:
+    store.enqueue([new_job() for _ in range(7)], T0)
+    first = store.claim(WORKER, None, 5, LEASE, T0)
+    second = store.claim(OTHER, None, 5, LEASE, T0)
+    assert len(first) == 5 and len(second) == 2
+    assert not {c.id for c in first} & {c.id for c in second}
+    assert len({c.lease_token for c in first + second}) == 7
+
+
+def test_claim_filters_by_queue(store: Store) -> None:
+    mail = enqueue_one(store, queue="mail")
+    enqueue_one(store, queue="books")
+    claims = store.claim(WORKER, ["mail", "other"], 10, LEASE, T0)
+    assert [c.id for c in claims] == [mail]
+
+
+def test_claim_waits_for_run_at(store: Store) -> None:
+    job_id = enqueue_one(store, run_at=T0 + 10)
+    assert store.claim(WORKER, None, 1, LEASE, T0 + 9) == []
+    assert store.claim(WORKER, None, 1, LEASE, T0 + 10)[0].id == job_id
+
+
+def test_concurrent_claims_never_share_a_job(store: Store) -> None:
+    store.enqueue([new_job() for _ in range(200)], T0)
+    claimed: list[str] = []
+    lock = threading.Lock()
+
+    def consumer(worker: str) -> None:
+        while True:
+            batch = store.claim(worker, None, 3, LEASE, T0)
+            if not batch:
+                return
+            with lock:
+                claimed.extend(c.id for c in batch)
+
+    threads = [threading.Thread(target=consumer, args=(f"w{n}",)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(claimed) == 200 and len(set(claimed)) == 200
+
+
+# -- ack --------------------------------------------------------------------------------------
+
+
+def test_ack_success_stores_the_result(store: Store) -> None:
+    job_id = enqueue_one(store)
+    claim = store.claim(WORKER, None, 1, LEASE, T0)[0]
+    assert store.ack(WORKER, [Ack(job_id, claim.lease_token, Succeeded('{"pdf":"a"}'))],
+                     T0 + 2) == [True]
+    job = store.get_job(job_id)
+    assert job is not None
+    assert job.state == JobState.SUCCEEDED and job.result_value == {"pdf": "a"}
+    assert job.finished_at == T0 + 2 and job.duration == 2
+    assert kinds(store, job_id) == ["enqueued", "claimed", "succeeded"]
+
+
+def test_ack_with_a_stale_lease_changes_nothing(store: Store) -> None:
+    job_id = enqueue_one(store)
+    stale = store.claim(WORKER, None, 1, LEASE, T0)[0]
+    store.rescue(OTHER, T0 + LEASE + 1)
+    fresh = store.claim(OTHER, None, 1, LEASE, T0 + LEASE + 2)[0]
+    assert fresh.lease_token != stale.lease_token and fresh.attempt == 2
+    before = store.get_job(job_id)
+    assert store.ack(WORKER, [Ack(job_id, stale.lease_token, Succeeded("1"))], T0 + 40) == [False]
+    assert store.record_progress([ProgressUpdate(job_id, stale.lease_token, 1, 2, "x")]) == [False]
+    assert store.get_job(job_id) == before
+    assert store.ack(OTHER, [Ack(job_id, fresh.lease_token, Succeeded("2"))], T0 + 41) == [True]
+    assert store.ack(OTHER, [Ack(job_id, fresh.lease_token, Failed("late"))], T0 + 42) == [False]
+    assert store.get_job(job_id).result == "2"  # type: ignore[union-attr]
+
+
+def test_ack_retrying_schedules_the_next_attempt(store: Store) -> None:
+    job_id = enqueue_one(store)
+    claim = store.claim(WORKER, None, 1, LEASE, T0)[0]
+    store.ack(WORKER, [Ack(job_id, claim.lease_token, Retrying(T0 + 30, "boom", "tb"))], T0 + 1)
+    job = store.get_job(job_id)
+    assert job is not None
+    assert (job.state, job.run_at, job.error, job.traceback, job.attempt) == (
+        JobState.SCHEDULED, T0 + 30, "boom", "tb", 1)
+    assert store.claim(WORKER, None, 1, LEASE, T0 + 29) == []
+    assert store.claim(WORKER, None, 1, LEASE, T0 + 30)[0].attempt == 2
+
+
+def test_ack_snoozed_does_not_count_the_attempt(store: Store) -> None:
+    job_id = enqueue_one(store)
+    claim = store.claim(WORKER, None, 1, LEASE, T0)[0]
+    store.ack(WORKER, [Ack(job_id, claim.lease_token, Snoozed(T0 + 5, "later"))], T0)
+    assert store.get_job(job_id).attempt == 0  # type: ignore[union-attr]
+    assert store.claim(WORKER, None, 1, LEASE, T0 + 5)[0].attempt == 1
+
+
+def test_ack_failed_and_cancelled_are_terminal(store: Store) -> None:
+    failed, cancelled = enqueue_one(store), enqueue_one(store)
+    claims = {c.id: c for c in store.claim(WORKER, None, 2, LEASE, T0)}
+    store.ack(WORKER, [
+        Ack(failed, claims[failed].lease_token, Failed("bad", "tb", crashed=True)),
+        Ack(cancelled, claims[cancelled].lease_token, Cancelled("user asked")),
+    ], T0 + 1)
+    f, c = store.get_job(failed), store.get_job(cancelled)
+    assert f is not None and c is not None
+    assert (f.state, f.error, f.crashes) == (JobState.FAILED, "bad", 1)
+    assert (c.state, c.error) == (JobState.CANCELLED, "user asked")
+    assert store.claim(WORKER, None, 5, LEASE, T0 + 100) == []
+
+
+def test_handed_back_jobs_run_again_without_losing_an_attempt(store: Store) -> None:
+    job_id = enqueue_one(store)
+    claim = store.claim(WORKER, None, 1, LEASE, T0)[0]
+    store.ack(WORKER, [Ack(job_id, claim.lease_token, HandedBack("shutdown"))], T0 + 1)
+    job = store.get_job(job_id)
+    assert job is not None and (job.state, job.attempt) == (JobState.QUEUED, 0)
+    assert store.claim(OTHER, None, 1, LEASE, T0 + 1)[0].attempt == 1
+
+
+def test_crashes_are_counted_across_attempts(store: Store) -> None:
+    job_id = enqueue_one(store)
+    claim = store.claim(WORKER, None, 1, LEASE, T0)[0]
+    store.ack(WORKER, [Ack(job_id, claim.lease_token, Retrying(T0, "died", crashed=True))], T0)
+    assert store.claim(WORKER, None, 1, LEASE, T0)[0].crashes == 1
+
+
+# -- leases -----------------------------------------------------------------------------------
+
+
+def test_heartbeat_extends_only_this_workers_leases(store: Store) -> None:
+    mine, theirs = enqueue_one(store), enqueue_one(store)
+    store.claim(WORKER, None, 1, LEASE, T0)
+    store.claim(OTHER, None, 1, LEASE, T0)
+    reply = store.heartbeat(WORKER, LEASE, T0 + 20)
+    assert reply.held == {mine} and not reply.cancel_requested
+    assert store.get_job(mine).lease_expires_at == T0 + 20 + LEASE  # type: ignore[union-attr]
+    assert store.get_job(theirs).lease_expires_at == T0 + LEASE  # type: ignore[union-attr]
+
+
+def test_rescue_requeues_expired_leases_only(store: Store) -> None:
+    expired, alive = enqueue_one(store), enqueue_one(store)
+    store.claim(WORKER, None, 1, LEASE, T0)
+    store.claim(OTHER, None, 1, LEASE, T0 + 10)
+    report = store.rescue("rescuer", T0 + LEASE + 1)
+    assert report.requeued == (expired,) and report.failed == ()
+    assert store.get_job(expired).state == JobState.QUEUED  # type: ignore[union-attr]
+    assert store.get_job(alive).state == JobState.RUNNING  # type: ignore[union-attr]
+    assert kinds(store, expired)[-1] == "rescued"
+
+
+def test_rescue_fails_a_job_whose_last_attempt_was_lost(store: Store) -> None:
+    job_id = enqueue_one(store, max_attempts=2)
+    for n in range(2):
+        store.claim(WORKER, None, 1, LEASE, T0 + n * 100)
+        store.rescue("rescuer", T0 + n * 100 + LEASE + 1)
+    job = store.get_job(job_id)
+    assert job is not None and job.state == JobState.FAILED and job.attempt == 2
+    assert "lease expired" in (job.error or "")
+
+
+def test_rescue_promotes_due_scheduled_jobs(store: Store) -> None:
+    job_id = enqueue_one(store, run_at=T0 + 5)
+    store.rescue("rescuer", T0 + 6)
+    assert store.get_job(job_id).state == JobState.QUEUED  # type: ignore[union-attr]
+
+
+def test_progress_is_stored_while_the_lease_holds(store: Store) -> None:
+    job_id = enqueue_one(store)
+    claim = store.claim(WORKER, None, 1, LEASE, T0)[0]
+    assert store.record_progress([ProgressUpdate(job_id, claim.lease_token, 4, 12,
+                                                 "page 4 of 12")]) == [True]
+    job = store.get_job(job_id)
+    assert job is not None
+    assert (job.progress_current, job.progress_total, job.progress_message) == (4, 12,
+                                                                                "page 4 of 12")
+
+
+# -- admin ------------------------------------------------------------------------------------
+
+
+def test_cancel_a_waiting_job_at_once(store: Store) -> None:
+    job_id = enqueue_one(store)
+    job = store.cancel(job_id, "not needed", T0 + 1)
+    assert job.state == JobState.CANCELLED and job.error == "not needed"
+    assert store.claim(WORKER, None, 1, LEASE, T0 + 2) == []
+
+
+def test_cancel_a_running_job_asks_its_worker(store: Store) -> None:
+    job_id = enqueue_one(store)
+    store.claim(WORKER, None, 1, LEASE, T0)
+    assert store.cancel(job_id, "stop", T0 + 1).state == JobState.RUNNING
+    assert store.heartbeat(WORKER, LEASE, T0 + 2).cancel_requested == {job_id}
+
+
+def test_cancel_unknown_job(store: Store) -> None:
+    with pytest.raises(JobNotFoundError):
+        store.cancel("nope", "x", T0)
+
+
+def test_retry_requeues_failed_jobs_with_fresh_attempts(store: Store) -> None:
+    job_id = enqueue_one(store)
+    claim = store.claim(WORKER, None, 1, LEASE, T0)[0]
+    store.ack(WORKER, [Ack(job_id, claim.lease_token, Failed("bad"))], T0)
+    job = store.retry(job_id, T0 + 1)
+    assert (job.state, job.attempt, job.error) == (JobState.QUEUED, 0, None)
+    with pytest.raises(InvalidTransitionError):
+        store.retry(job_id, T0 + 2)
+
+
+def test_prune_deletes_old_finished_jobs_only(store: Store) -> None:
+    old, recent, waiting = enqueue_one(store), enqueue_one(store), enqueue_one(store)
+    claims = {c.id: c for c in store.claim(WORKER, None, 2, LEASE, T0)}
+    store.ack(WORKER, [Ack(old, claims[old].lease_token, Succeeded("1"))], T0)
+    store.ack(WORKER, [Ack(recent, claims[recent].lease_token, Succeeded("1"))], T0 + 100)
+    assert store.prune(JobState.SUCCEEDED, before=T0 + 50) == 1
+    assert store.get_job(old) is None and store.job_events(old) == []
+    assert store.get_job(recent) is not None and store.get_job(waiting) is not None
+    with pytest.raises(InvalidTransitionError):
+        store.prune(JobState.QUEUED, before=T0 + 1000)
+
+
+def test_find_jobs_filters_and_pages(store: Store) -> None:
+    ids = [enqueue_one(store, T0 + n, task="a" if n % 2 else "b", queue="q") for n in range(6)]
+    found = store.find_jobs(JobFilter(tasks=("a",), limit=2))
+    assert [j.id for j in found] == [ids[5], ids[3]]
+    page2 = store.find_jobs(JobFilter(tasks=("a",), limit=2, offset=2))
+    assert [j.id for j in page2] == [ids[1]]
+    oldest = store.find_jobs(JobFilter(newest_first=False, limit=1))
+    assert oldest[0].id == ids[0]
+    assert store.find_jobs(JobFilter(states=(JobState.RUNNING,))) == []
+    assert len(store.find_jobs(JobFilter(ids=(ids[0], ids[4])))) == 2
+
+
+def test_count_jobs_by_queue_and_state(store: Store) -> None:
+    enqueue_one(store, queue="a")
+    enqueue_one(store, queue="a")
+    enqueue_one(store, queue="b", run_at=T0 + 10)
+    counts = store.count_jobs()
+    assert counts["a"][JobState.QUEUED] == 2 and counts["b"][JobState.SCHEDULED] == 1
+    assert counts["a"].total == 2
+
+
+def test_workers_register_and_go_stale(store: Store) -> None:
+    store.register_worker(WorkerInfo(WORKER, "host", 1, ("a",), 2, T0, T0))
+    store.register_worker(WorkerInfo(OTHER, "host", 2, None, 1, T0, T0))
+    store.touch_worker(WORKER, T0 + 100)
+    assert store.forget_stale_workers(before=T0 + 50) == 1
+    [worker] = store.list_workers()
+    assert (worker.id, worker.queues, worker.last_seen) == (WORKER, ("a",), T0 + 100)
+    store.unregister_worker(WORKER)
+    assert store.list_workers() == []
+
+
+def test_migrate_is_idempotent(store: Store) -> None:
+    assert store.migrate() == 0
+
+
+def test_wakeup_fires_when_a_ready_job_is_enqueued(store: Store) -> None:
+    import select
+
+    wakeup = store.wakeup()
+    assert wakeup is not None
+    try:
+        wakeup.drain()
+        enqueue_one(store, store.now())
+        readable, _, _ = select.select([wakeup.fileno()], [], [], 5.0)
+        assert readable, "no wake-up within 5 s of a ready job's enqueue"
+        wakeup.drain()
+    finally:
+        wakeup.close()
