@@ -18,6 +18,7 @@ class JobContext:
     queue: str
     attempt: int
     max_attempts: int
+    lease_token: str
     _report_progress: ProgressSink
 
     def progress(

@@ -20,8 +20,13 @@ OTHER = "host:2:bbbbbb"
 
 
 def new_job(task: str = "t", **fields: object) -> NewJob:
-    values: dict[str, object] = {"id": new_job_id(), "task": task, "queue": "default",
-                                 "args": '{"args":[],"kwargs":{}}', "max_attempts": 3}
+    values: dict[str, object] = {
+        "id": new_job_id(),
+        "task": task,
+        "queue": "default",
+        "args": '{"args":[],"kwargs":{}}',
+        "max_attempts": 3,
+    }
     values.update(fields)
     return NewJob(**values)  # type: ignore[arg-type]
 
@@ -42,7 +47,12 @@ def test_enqueue_writes_a_queued_job_with_an_event(store: Store) -> None:
     job = store.get_job(job_id)
     assert job is not None
     assert (job.state, job.task, job.priority, job.attempt, job.timeout) == (
-        JobState.QUEUED, "send_mail", 5, 0, 12.5)
+        JobState.QUEUED,
+        "send_mail",
+        5,
+        0,
+        12.5,
+    )
     assert job.created_at == T0 and job.run_at == T0
     assert kinds(store, job_id) == ["enqueued"]
 
@@ -113,11 +123,18 @@ def test_claim_sets_lease_attempt_worker_and_records_it(store: Store) -> None:
     assert job is not None
     assert claim.id == job_id and claim.attempt == 1 and claim.lease_token
     assert (job.state, job.attempt, job.worker_id, job.lease_token) == (
-        JobState.RUNNING, 1, WORKER, claim.lease_token)
+        JobState.RUNNING,
+        1,
+        WORKER,
+        claim.lease_token,
+    )
     assert job.lease_expires_at == pytest.approx(T0 + 1 + LEASE)
     event = store.job_events(job_id)[-1]
-    assert (event.kind, event.lease_token, event.worker_id) == ("claimed", claim.lease_token,
-                                                                WORKER)
+    assert (event.kind, event.lease_token, event.worker_id) == (
+        "claimed",
+        claim.lease_token,
+        WORKER,
+    )
 
 
 def test_claim_respects_the_limit_and_never_hands_a_job_out_twice(store: Store) -> None:
@@ -169,8 +186,9 @@ def test_concurrent_claims_never_share_a_job(store: Store) -> None:
 def test_ack_success_stores_the_result(store: Store) -> None:
     job_id = enqueue_one(store)
     claim = store.claim(WORKER, None, 1, LEASE, T0)[0]
-    assert store.ack(WORKER, [Ack(job_id, claim.lease_token, Succeeded('{"pdf":"a"}'))],
-                     T0 + 2) == [True]
+    assert store.ack(
+        WORKER, [Ack(job_id, claim.lease_token, Succeeded('{"pdf":"a"}'))], T0 + 2
+    ) == [True]
     job = store.get_job(job_id)
     assert job is not None
     assert job.state == JobState.SUCCEEDED and job.result_value == {"pdf": "a"}
@@ -200,7 +218,12 @@ def test_ack_retrying_schedules_the_next_attempt(store: Store) -> None:
     job = store.get_job(job_id)
     assert job is not None
     assert (job.state, job.run_at, job.error, job.traceback, job.attempt) == (
-        JobState.SCHEDULED, T0 + 30, "boom", "tb", 1)
+        JobState.SCHEDULED,
+        T0 + 30,
+        "boom",
+        "tb",
+        1,
+    )
     assert store.claim(WORKER, None, 1, LEASE, T0 + 29) == []
     assert store.claim(WORKER, None, 1, LEASE, T0 + 30)[0].attempt == 2
 
@@ -216,10 +239,14 @@ def test_ack_snoozed_does_not_count_the_attempt(store: Store) -> None:
 def test_ack_failed_and_cancelled_are_terminal(store: Store) -> None:
     failed, cancelled = enqueue_one(store), enqueue_one(store)
     claims = {c.id: c for c in store.claim(WORKER, None, 2, LEASE, T0)}
-    store.ack(WORKER, [
-        Ack(failed, claims[failed].lease_token, Failed("bad", "tb", crashed=True)),
-        Ack(cancelled, claims[cancelled].lease_token, Cancelled("user asked")),
-    ], T0 + 1)
+    store.ack(
+        WORKER,
+        [
+            Ack(failed, claims[failed].lease_token, Failed("bad", "tb", crashed=True)),
+            Ack(cancelled, claims[cancelled].lease_token, Cancelled("user asked")),
+        ],
+        T0 + 1,
+    )
     f, c = store.get_job(failed), store.get_job(cancelled)
     assert f is not None and c is not None
     assert (f.state, f.error, f.crashes) == (JobState.FAILED, "bad", 1)
@@ -286,12 +313,16 @@ def test_rescue_promotes_due_scheduled_jobs(store: Store) -> None:
 def test_progress_is_stored_while_the_lease_holds(store: Store) -> None:
     job_id = enqueue_one(store)
     claim = store.claim(WORKER, None, 1, LEASE, T0)[0]
-    assert store.record_progress([ProgressUpdate(job_id, claim.lease_token, 4, 12,
-                                                 "page 4 of 12")]) == [True]
+    assert store.record_progress(
+        [ProgressUpdate(job_id, claim.lease_token, 4, 12, "page 4 of 12")]
+    ) == [True]
     job = store.get_job(job_id)
     assert job is not None
-    assert (job.progress_current, job.progress_total, job.progress_message) == (4, 12,
-                                                                                "page 4 of 12")
+    assert (job.progress_current, job.progress_total, job.progress_message) == (
+        4,
+        12,
+        "page 4 of 12",
+    )
 
 
 # -- admin ------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ class RunJob:
     args: str
     attempt: int
     max_attempts: int
+    lease_token: str
 
 
 @dataclass(frozen=True, slots=True)

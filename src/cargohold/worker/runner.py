@@ -67,7 +67,15 @@ def run_job(app: App, job: RunJob, send_progress: Any) -> RunReport:
     except (UnknownTaskError, PayloadError) as error:
         return RunReport(job.id, "permanent", error=str(error))
     set_current_job(
-        JobContext(job.id, job.task, job.queue, job.attempt, job.max_attempts, send_progress)
+        JobContext(
+            job.id,
+            job.task,
+            job.queue,
+            job.attempt,
+            job.max_attempts,
+            job.lease_token,
+            send_progress,
+        )
     )
     try:
         value = task.fn(*args, **kwargs)

@@ -64,7 +64,15 @@ class Runner:
         deadline = None if claim.timeout is None else now + claim.timeout
         self.current = Running(claim, now, deadline)
         self.connection.send(
-            RunJob(claim.id, claim.task, claim.queue, claim.args, claim.attempt, claim.max_attempts)
+            RunJob(
+                claim.id,
+                claim.task,
+                claim.queue,
+                claim.args,
+                claim.attempt,
+                claim.max_attempts,
+                claim.lease_token,
+            )
         )
 
     def kill(self) -> None:
