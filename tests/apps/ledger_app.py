@@ -1,4 +1,4 @@
-"""An app whose tasks write every run to the ledger named by CARGOHOLD_TEST_LEDGER."""
+"""An app whose task writes every run to the ledger named by CARGOHOLD_TEST_LEDGER."""
 
 from __future__ import annotations
 
@@ -6,16 +6,35 @@ import os
 import time
 
 from cargohold import App, current_job
+from cargohold.task import Task
 from tests.ledger import Ledger
 
-app = App()
-ledger = Ledger(os.environ.get("CARGOHOLD_TEST_LEDGER", "ledger.db"))
+_ledgers: dict[str, Ledger] = {}
 
 
-@app.task(retries=20, backoff="0.05s")
-def work(milliseconds: int) -> int:
-    job = current_job()
-    run = ledger.start(job.id, job.attempt, job.lease_token)
-    time.sleep(milliseconds / 1000)
-    ledger.end(run)
-    return milliseconds
+def _ledger() -> Ledger:
+    path = os.environ.get("CARGOHOLD_TEST_LEDGER", "ledger.db")
+    if path not in _ledgers:
+        _ledgers[path] = Ledger(path)
+    return _ledgers[path]
+
+
+def build_app(store: str | None = None) -> App:
+    app = App(store)
+
+    @app.task(retries=20, backoff="0.05s")
+    def work(milliseconds: int) -> int:
+        job = current_job()
+        run = _ledger().start(job.id, job.attempt, job.lease_token)
+        time.sleep(milliseconds / 1000)
+        _ledger().end(run)
+        return milliseconds
+
+    return app
+
+
+def work_task(app: App) -> Task[[int], int]:
+    return app.tasks["work"]
+
+
+app = build_app()

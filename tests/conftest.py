@@ -1,0 +1,3 @@
+from tests.processes import workers
+
+__all__ = ["workers"]
