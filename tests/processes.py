@@ -15,8 +15,16 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
-FAST_LEASES = ["--lease", "1.5s", "--heartbeat", "0.5s", "--rescue-interval", "0.5s",
-               "--poll-interval", "0.2s"]
+FAST_LEASES = [
+    "--lease",
+    "1.5s",
+    "--heartbeat",
+    "0.5s",
+    "--rescue-interval",
+    "0.5s",
+    "--poll-interval",
+    "0.2s",
+]
 
 
 class WorkerProcess:
@@ -25,7 +33,10 @@ class WorkerProcess:
         with log.open("ab") as output:
             self.popen = subprocess.Popen(
                 [sys.executable, "-m", "cargohold", "worker", app_ref, *args],
-                env=env, cwd=REPO, stdout=output, stderr=subprocess.STDOUT,
+                env=env,
+                cwd=REPO,
+                stdout=output,
+                stderr=subprocess.STDOUT,
             )
 
     @property

@@ -12,7 +12,6 @@ from tests.apps.ledger_app import build_app, work_task
 from tests.ledger import Ledger, concurrent_duplicates
 from tests.processes import FAST_LEASES, Workers, process_alive, wait_for
 
-
 LEDGER_APP = "tests.apps.ledger_app:app"
 
 

@@ -1,0 +1,257 @@
+"""The PostgreSQL store's connections: a pool, one short transaction per store verb, safe
+retries when the server goes away, and the database clock.
+
+A verb's work runs in one transaction on a pooled connection. If the connection breaks before
+COMMIT is sent, nothing happened and the work is simply run again on a fresh connection. If it
+breaks while committing, nobody knows whether the transaction landed: the work runs again with
+`Tx.commit_unknown` set, and each verb is written so that running it twice cannot apply it twice
+(fenced acks, enqueue by job id, claims found again by their batch). Verbs that cannot be made
+so raise `StoreError` instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from cargohold.errors import StoreError
+from cargohold.store.sqlfiles import statement
+
+log = logging.getLogger("cargohold.store.postgres")
+
+PACKAGE = "cargohold.store.postgres"
+CONNECT_TIMEOUT = 5
+"""Seconds libpq waits for a server to answer a new connection."""
+CLOCK_REFRESH_EVERY = 60.0
+"""Seconds between two measurements of the offset between this host's clock and the server's."""
+
+T = TypeVar("T")
+Row = dict[str, Any]
+Params = Mapping[str, Any]
+
+
+def sql(name: str) -> str:
+    """The statement in `sql/<name>.sql`."""
+    return statement(PACKAGE, name)
+
+
+def redact(url: str) -> str:
+    """`url` without its password, fit for logs and error messages."""
+    parts = urlsplit(url)
+    if parts.password is None and "password=" not in parts.query:
+        return url
+    netloc = parts.netloc
+    if parts.password is not None:
+        userinfo, _, host = netloc.rpartition("@")
+        user = userinfo.split(":", 1)[0]
+        netloc = f"{user}:***@{host}"
+    query = "&".join(
+        "password=***" if item.startswith("password=") else item
+        for item in parts.query.split("&")
+    )
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
+
+
+@dataclass(slots=True)
+class Tx:
+    """One open transaction. Statements are named after their file in `sql/`."""
+
+    connection: psycopg.Connection[Any]
+    commit_unknown: bool
+    """An earlier try of this same work may have committed: the connection broke during COMMIT."""
+
+    def rows(self, name: str, params: Params | None = None) -> list[Row]:
+        with self.connection.cursor(row_factory=dict_row) as cursor:
+            cursor.execute(sql(name), params)
+            return cursor.fetchall()
+
+    def one(self, name: str, params: Params | None = None) -> Row | None:
+        rows = self.rows(name, params)
+        return rows[0] if rows else None
+
+    def run(self, name: str, params: Params | None = None) -> int:
+        """Execute a statement that returns no rows; the number of rows it changed."""
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql(name), params)
+            return cursor.rowcount
+
+    def script(self, text: str) -> None:
+        """Execute several statements at once (a migration file); no parameters."""
+        self.connection.execute(text)
+
+    def notify(self, queues: Sequence[str]) -> None:
+        """Wake idle workers when this transaction commits (one notification per queue)."""
+        for queue in sorted(set(queues)):
+            self.rows("notify", {"queue": queue})
+
+
+class _CommitLost(Exception):
+    """The connection broke while COMMIT was in flight."""
+
+
+def retryable(error: BaseException) -> bool:
+    """Whether `error` left the transaction rolled back (or never begun) and worth a new try:
+    a lost connection, a server shutting down or restarting, a deadlock."""
+    if not isinstance(error, psycopg.OperationalError):
+        return False
+    state = error.sqlstate
+    if state is None:  # raised by the client: the connection failed or the pool had none
+        return True
+    return state.startswith(("08", "40", "53", "57P"))
+
+
+class Database:
+    """A connection pool for one PostgreSQL database, opened again in a forked child."""
+
+    def __init__(
+        self, url: str, *, min_size: int = 1, max_size: int = 8, retry_for: float = 60.0
+    ) -> None:
+        self.url = url
+        self.shown_url = redact(url)
+        self.retry_for = retry_for
+        self._sizes = (min_size, max_size)
+        self._pool: ConnectionPool[psycopg.Connection[Any]] | None = None
+        self._pid = 0
+        self._offset = 0.0
+        self._next_clock_refresh = 0.0
+        self._check_reachable()
+
+    # -- connections -------------------------------------------------------------------------
+
+    def connect(self, *, autocommit: bool) -> psycopg.Connection[Any]:
+        """A connection of its own, outside the pool (for LISTEN, or a first check)."""
+        return psycopg.connect(self.url, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT)
+
+    def _check_reachable(self) -> None:
+        """Fail at once with the server's own words if it cannot be used at all."""
+        try:
+            with self.connect(autocommit=True) as connection:
+                self._measure_clock(connection)
+        except psycopg.Error as error:
+            raise StoreError(
+                f"cannot use the PostgreSQL store {self.shown_url}: {_first_line(error)}; "
+                "check that the server runs, the database exists and the URL is right"
+            ) from error
+
+    def pool(self) -> ConnectionPool[psycopg.Connection[Any]]:
+        """This process's pool. A forked child must not share its parent's sockets: it opens
+        its own pool and leaves the inherited one alone (closing it would end the parent's
+        sessions)."""
+        if self._pool is None or self._pid != os.getpid():
+            min_size, max_size = self._sizes
+            self._pool = ConnectionPool(
+                self.url,
+                min_size=min_size,
+                max_size=max_size,
+                kwargs={"autocommit": False, "connect_timeout": CONNECT_TIMEOUT},
+                check=ConnectionPool.check_connection,
+                name="cargohold",
+                open=True,
+            )
+            self._pid = os.getpid()
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None and self._pid == os.getpid():
+            self._pool.close()
+        self._pool = None
+
+    # -- transactions ------------------------------------------------------------------------
+
+    def transaction(self, work: Callable[[Tx], T], *, what: str, idempotent: bool = True) -> T:
+        """Run `work` in one transaction and commit it, trying again on a fresh connection
+        while the server is unreachable, for up to `retry_for` seconds.
+
+        `idempotent=False`: if the connection breaks during COMMIT, raise instead of trying
+        again, because running `work` twice could apply it twice."""
+        deadline = time.monotonic() + self.retry_for
+        delay = 0.02
+        commit_unknown = False
+        while True:
+            try:
+                return self._attempt(work, commit_unknown)
+            except _CommitLost as lost:
+                error = lost.__cause__ or lost
+                if not idempotent:
+                    raise StoreError(
+                        f"PostgreSQL store {self.shown_url}: the connection broke while "
+                        f"committing {what}; it may or may not have been applied "
+                        f"({_first_line(error)})"
+                    ) from error
+                commit_unknown = True
+            except psycopg.OperationalError as failure:
+                if not retryable(failure):
+                    raise
+                error = failure
+            if time.monotonic() + delay > deadline:
+                raise StoreError(
+                    f"PostgreSQL store {self.shown_url}: {what} failed for {self.retry_for:g}s "
+                    f"({_first_line(error)}); is the server up?"
+                ) from error
+            log.warning("%s: %s; trying again in %.2fs", what, _first_line(error), delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+    def _attempt(self, work: Callable[[Tx], T], commit_unknown: bool) -> T:
+        timeout = max(1.0, self.retry_for)
+        with self.pool().connection(timeout=timeout) as connection:
+            try:
+                result = work(Tx(connection, commit_unknown))
+            except BaseException:
+                with contextlib.suppress(psycopg.Error):
+                    connection.rollback()
+                raise
+            try:
+                connection.commit()
+            except psycopg.OperationalError as error:
+                if connection.broken or error.sqlstate is None:
+                    raise _CommitLost() from error
+                raise
+            return result
+
+    # -- the database clock ------------------------------------------------------------------
+
+    def now(self) -> float:
+        """The server's clock, read as this host's clock plus a measured offset, so asking the
+        time costs no round trip. The offset is measured again every minute."""
+        if time.monotonic() >= self._next_clock_refresh:
+            try:
+                with self.pool().connection(timeout=CONNECT_TIMEOUT) as connection:
+                    self._measure_clock(connection)
+                    connection.rollback()
+            except psycopg.Error as error:  # keep the last offset; try again soon
+                log.warning("could not read the database clock: %s", _first_line(error))
+                self._next_clock_refresh = time.monotonic() + 1.0
+        return time.time() + self._offset
+
+    def _measure_clock(self, connection: psycopg.Connection[Any]) -> None:
+        """Offset of the server clock from ours, from the quickest of three round trips."""
+        samples = []
+        for _ in range(3):
+            before = time.time()
+            row = connection.execute(sql("clock")).fetchone()
+            after = time.time()
+            assert row is not None
+            samples.append((after - before, row[0] - (before + after) / 2))
+        self._offset = min(samples)[1]
+        self._next_clock_refresh = time.monotonic() + CLOCK_REFRESH_EVERY
+
+    @property
+    def clock_offset(self) -> float:
+        """Seconds the server's clock is ahead of this host's (negative if behind)."""
+        return self._offset
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -1,0 +1,88 @@
+"""Between rows of the PostgreSQL store and cargohold's records: outcomes to statement
+parameters, rows to records."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+from cargohold.outcome import Cancelled, Failed, HandedBack, Retrying, Snoozed, Succeeded
+from cargohold.records import Ack, Claim, Event, JobRecord, WorkerInfo
+from cargohold.states import JobState
+
+_JOB_FIELDS = tuple(f.name for f in fields(JobRecord))
+_CLAIM_FIELDS = tuple(f.name for f in fields(Claim))
+
+
+def ack_statement(ack: Ack, worker_id: str, now: float) -> tuple[str, dict[str, Any]]:
+    """The statement that persists `ack` and its parameters (the event's kind and reason
+    included: the statement records its own event)."""
+    outcome = ack.outcome
+    params: dict[str, Any] = {
+        "job_id": ack.job_id,
+        "lease_token": ack.lease_token,
+        "worker_id": worker_id,
+        "now": now,
+        "reason": None,
+    }
+    match outcome:
+        case Succeeded(result):
+            name = "ack_succeeded"
+            params.update(result=result)
+        case Retrying(run_at, error, traceback, crashed):
+            name = "ack_retrying"
+            params.update(
+                run_at=run_at, error=error, traceback=traceback, crashed=int(crashed), reason=error
+            )
+        case Snoozed(run_at, reason):
+            name = "ack_snoozed"
+            params.update(run_at=run_at, reason=reason)
+        case Failed(error, traceback, crashed):
+            name = "ack_failed"
+            params.update(error=error, traceback=traceback, crashed=int(crashed), reason=error)
+        case Cancelled(reason):
+            name = "ack_cancelled"
+            params.update(reason=reason)
+        case HandedBack(reason):
+            name = "ack_handed_back"
+            params.update(reason=reason)
+        case _:
+            raise TypeError(f"not an outcome: {outcome!r}")
+    params["kind"] = name.removeprefix("ack_")
+    return name, params
+
+
+def claim(row: dict[str, Any]) -> Claim:
+    return Claim(**{name: row[name] for name in _CLAIM_FIELDS})
+
+
+def job_record(row: dict[str, Any]) -> JobRecord:
+    values = {name: row[name] for name in _JOB_FIELDS}
+    values["state"] = JobState(row["state"])
+    return JobRecord(**values)
+
+
+def event(row: dict[str, Any]) -> Event:
+    return Event(
+        id=row["id"],
+        job_id=row["job_id"],
+        at=row["at"],
+        kind=row["kind"],
+        state=JobState(row["state"]),
+        attempt=row["attempt"],
+        lease_token=row["lease_token"],
+        worker_id=row["worker_id"],
+        reason=row["reason"],
+    )
+
+
+def worker(row: dict[str, Any]) -> WorkerInfo:
+    return WorkerInfo(
+        id=row["id"],
+        hostname=row["hostname"],
+        pid=row["pid"],
+        queues=None if row["queues"] is None else tuple(row["queues"]),
+        concurrency=row["concurrency"],
+        started_at=row["started_at"],
+        last_seen=row["last_seen"],
+    )

@@ -1,0 +1,14 @@
+WITH acked AS (
+    UPDATE jobs
+    SET state = CASE WHEN %(run_at)s::float8 > %(now)s::float8 THEN 'scheduled' ELSE 'queued' END,
+        run_at = %(run_at)s, attempt = attempt - 1,
+        finished_at = %(now)s, worker_id = NULL, lease_expires_at = NULL
+    WHERE id = %(job_id)s AND lease_token = %(lease_token)s AND state = 'running'
+    RETURNING id, state, attempt, queue
+),
+logged AS (
+    INSERT INTO events (job_id, at, kind, state, attempt, lease_token, worker_id, reason)
+    SELECT id, %(now)s, %(kind)s, state, attempt, %(lease_token)s, %(worker_id)s, %(reason)s::text
+    FROM acked
+)
+SELECT state, queue FROM acked

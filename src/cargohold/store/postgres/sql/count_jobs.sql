@@ -1,0 +1,1 @@
+SELECT queue, state, count(*) AS n FROM jobs GROUP BY queue, state

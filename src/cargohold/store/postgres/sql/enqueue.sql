@@ -1,0 +1,17 @@
+WITH inserted AS (
+    INSERT INTO jobs (
+        id, task, queue, state, priority, args, key, max_attempts, run_at, created_at, timeout
+    )
+    VALUES (
+        %(id)s, %(task)s, %(queue)s,
+        CASE WHEN %(run_at)s::float8 > %(now)s::float8 THEN 'scheduled' ELSE 'queued' END,
+        %(priority)s, %(args)s, %(key)s, %(max_attempts)s, %(run_at)s, %(now)s, %(timeout)s
+    )
+    ON CONFLICT DO NOTHING
+    RETURNING id, state
+),
+logged AS (
+    INSERT INTO events (job_id, at, kind, state, attempt)
+    SELECT id, %(now)s, 'enqueued', state, 0 FROM inserted
+)
+SELECT id, state FROM inserted

@@ -1,0 +1,1 @@
+SELECT version FROM cargohold_migrations ORDER BY version

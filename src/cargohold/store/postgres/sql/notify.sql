@@ -1,0 +1,1 @@
+SELECT pg_notify('cargohold', %(queue)s::text)

@@ -1,0 +1,1 @@
+UPDATE workers SET last_seen = %(now)s WHERE id = %(id)s
