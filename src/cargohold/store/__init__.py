@@ -16,10 +16,17 @@ def open_store(url: str) -> Store:
 
         return SQLiteStore(url)
     if scheme in ("postgresql", "postgres"):
-        raise ConfigurationError(
-            f"store {url!r}: the PostgreSQL store is not available in this version"
-        )
+        try:
+            from cargohold.store.postgres.store import PostgresStore
+        except ModuleNotFoundError as error:
+            if error.name not in ("psycopg", "psycopg_pool"):
+                raise
+            raise ConfigurationError(
+                f"a postgresql:// store needs the PostgreSQL driver ({error.name} is not "
+                "installed); install it with: pip install 'cargohold[postgres]'"
+            ) from error
+        return PostgresStore(url)
     raise ConfigurationError(
         f"store URL {url!r} is not supported; use sqlite:///path/to/file.db "
-        "(or postgresql://user@host/db once the [postgres] extra is installed)"
+        "or postgresql://user@host/db (with the [postgres] extra installed)"
     )

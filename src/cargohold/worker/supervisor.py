@@ -37,6 +37,7 @@ MAX_CRASHES = 3
 """A job that kills its runner this many times is failed as poison, whatever retries remain."""
 PROGRESS_FLUSH_INTERVAL = 0.2
 STALE_WORKER_AFTER_LEASES = 10
+MAX_STORE_RETRY_PAUSE = 5.0
 
 
 class Supervisor:
@@ -60,6 +61,7 @@ class Supervisor:
         self._signal_socket: socket.socket | None = None
         self._signal_sender: socket.socket | None = None
         self._started = False
+        self._store_failures = 0
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -120,7 +122,19 @@ class Supervisor:
     def step(self, max_wait: float | None = None) -> None:
         """One tick, then wait for something to do (at most `max_wait` seconds)."""
         now = self.store.now()
-        self.tick(now)
+        try:
+            self.tick(now)
+        except Exception:
+            # The store is unreachable or failing: keep the runners going, keep what they
+            # reported, and try again shortly. Leases protect the jobs meanwhile.
+            self._store_failures += 1
+            pause = min(0.1 * 2**self._store_failures, MAX_STORE_RETRY_PAUSE)
+            log.exception(
+                "store error (%d in a row); retrying in %.1fs", self._store_failures, pause
+            )
+            time.sleep(pause)  # not _wait(): a readable runner pipe would make it spin
+            return
+        self._store_failures = 0
         if self._stopping:
             assert self._stop_deadline is not None
             if time.monotonic() >= self._stop_deadline:
@@ -155,12 +169,14 @@ class Supervisor:
     # -- one round ---------------------------------------------------------------------------
 
     def tick(self, now: float) -> None:
-        """Collect reports, enforce timeouts, persist outcomes, keep leases, claim new work."""
+        """Keep leases, collect reports, enforce timeouts, persist outcomes, claim new work."""
+        if now >= self._next_heartbeat:
+            # First: after a long stall (a frozen process) the leases may be gone, and a
+            # job that lost its lease must be stopped before anything else happens.
+            self._heartbeat(now)
         self._collect(now)
         self._enforce_deadlines(now)
         self._flush(now)
-        if now >= self._next_heartbeat:
-            self._heartbeat(now)
         if now >= self._next_rescue:
             self._rescue(now)
         if not self._stopping:
@@ -227,11 +243,15 @@ class Supervisor:
 
     def _flush(self, now: float) -> None:
         if self._acks:
-            acks, self._acks = self._acks, []
-            last_words = [self._progress.pop(a.job_id) for a in acks if a.job_id in self._progress]
+            acks = list(self._acks)
+            last_words = [self._progress[a.job_id] for a in acks if a.job_id in self._progress]
             if last_words:  # persist a finished job's final progress before it stops running
                 self.store.record_progress(last_words)
             accepted = self.store.ack(self.worker_id, acks, now)
+            # Only now forget them: if the store failed, the next tick tries again.
+            del self._acks[: len(acks)]
+            for ack in acks:
+                self._progress.pop(ack.job_id, None)
             for ack, ok in zip(acks, accepted, strict=True):
                 if not ok:
                     log.warning("job %s: outcome refused, the lease was lost", ack.job_id)

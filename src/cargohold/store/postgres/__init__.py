@@ -1,0 +1,1 @@
+"""The PostgreSQL store (the `[postgres]` extra): `postgresql://user@host/database`."""

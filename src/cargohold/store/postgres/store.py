@@ -1,0 +1,310 @@
+"""The PostgreSQL store, for workers on several hosts: claims with FOR UPDATE SKIP LOCKED,
+wake-ups with LISTEN/NOTIFY, leases on the database clock. Every verb is one short transaction;
+none stays open while a job runs."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from cargohold.errors import InvalidTransitionError, JobNotFoundError, SchemaError
+from cargohold.records import (
+    Ack,
+    Claim,
+    Enqueued,
+    Event,
+    HeartbeatReply,
+    JobFilter,
+    JobRecord,
+    NewJob,
+    ProgressUpdate,
+    QueueCounts,
+    RescueReport,
+    WorkerInfo,
+)
+from cargohold.states import JobState
+from cargohold.store.postgres import rows
+from cargohold.store.postgres.database import PACKAGE, Database, Tx
+from cargohold.store.postgres.wakeup import ListenWakeup
+from cargohold.store.sqlfiles import migrations
+
+
+class PostgresStore:
+    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 8) -> None:
+        self._database = Database(url, min_size=min_size, max_size=max_size)
+        self.url = self._database.shown_url
+        self.migrate()
+
+    def now(self) -> float:
+        return self._database.now()
+
+    def close(self) -> None:
+        self._database.close()
+
+    def wakeup(self) -> ListenWakeup:
+        return ListenWakeup(self._database.connect)
+
+    # -- schema ------------------------------------------------------------------------------
+
+    def migrate(self) -> int:
+        known = migrations(PACKAGE)
+
+        def work(tx: Tx) -> int:
+            tx.rows("migrate_lock")  # concurrent migrate() calls take turns
+            tx.run("migrate_table")
+            done = {row["version"] for row in tx.rows("migrate_applied")}
+            newest = max(version for version, _, _ in known)
+            if done and max(done) > newest:
+                raise SchemaError(
+                    f"PostgreSQL store {self.url}: the schema is at version {max(done)}, newer "
+                    f"than this cargohold knows ({newest}); upgrade cargohold"
+                )
+            applied = 0
+            for version, name, script in known:
+                if version not in done:
+                    tx.script(script)
+                    tx.run("migrate_record", {"version": version, "name": name})
+                    applied += 1
+            return applied
+
+        return self._database.transaction(work, what="migrate")
+
+    # -- producing ---------------------------------------------------------------------------
+
+    def enqueue(self, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
+        def work(tx: Tx) -> list[Enqueued]:
+            results, ready = [], []
+            for job in jobs:
+                params = {
+                    "id": job.id,
+                    "task": job.task,
+                    "queue": job.queue,
+                    "priority": job.priority,
+                    "args": job.args,
+                    "key": job.key,
+                    "max_attempts": job.max_attempts,
+                    "run_at": now if job.run_at is None else job.run_at,
+                    "now": now,
+                    "timeout": job.timeout,
+                }
+                row = tx.one("enqueue", params)
+                if row is None:  # its key is taken, or an earlier try of this call wrote it
+                    existing = tx.one("find_existing", {"id": job.id, "key": job.key})
+                    assert existing is not None, f"job {job.id} conflicted with nothing"
+                    results.append(Enqueued(existing["id"], created=existing["id"] == job.id))
+                    continue
+                if row["state"] == JobState.QUEUED:
+                    ready.append(job.queue)
+                results.append(Enqueued(job.id, created=True))
+            tx.notify(ready)
+            return results
+
+        return self._database.transaction(work, what="enqueue")
+
+    # -- working -----------------------------------------------------------------------------
+
+    def claim(
+        self,
+        worker_id: str,
+        queues: Sequence[str] | None,
+        limit: int,
+        lease: float,
+        now: float,
+    ) -> list[Claim]:
+        if limit <= 0:
+            return []
+        batch = secrets.token_hex(4)  # every lease token of this claim starts with it
+        params: dict[str, Any] = {
+            "worker_id": worker_id,
+            "limit": limit,
+            "lease": lease,
+            "now": now,
+            "batch": batch,
+            "queues": None if queues is None else list(queues),
+        }
+        name = "claim" if queues is None else "claim_from_queues"
+
+        def work(tx: Tx) -> list[Claim]:
+            if tx.commit_unknown:  # the jobs it claimed, if that commit landed
+                return [rows.claim(row) for row in tx.rows("claim_recover", params)]
+            return [rows.claim(row) for row in tx.rows(name, params)]
+
+        return self._database.transaction(work, what="claim")
+
+    def ack(self, worker_id: str, acks: Sequence[Ack], now: float) -> list[bool]:
+        def work(tx: Tx) -> list[bool]:
+            accepted, ready = [], []
+            for ack in acks:
+                name, params = rows.ack_statement(ack, worker_id, now)
+                row = tx.one(name, params)
+                if row is None:
+                    # Refused, unless an earlier try of this very call landed it.
+                    accepted.append(tx.commit_unknown and tx.one("ack_landed", params) is not None)
+                    continue
+                accepted.append(True)
+                if row["state"] == JobState.QUEUED:
+                    ready.append(row["queue"])
+            tx.notify(ready)
+            return accepted
+
+        return self._database.transaction(work, what="ack")
+
+    def heartbeat(self, worker_id: str, lease: float, now: float) -> HeartbeatReply:
+        def work(tx: Tx) -> HeartbeatReply:
+            held = tx.rows("heartbeat", {"worker_id": worker_id, "lease": lease, "now": now})
+            tx.run("touch_worker", {"id": worker_id, "now": now})
+            return HeartbeatReply(
+                held=frozenset(row["id"] for row in held),
+                cancel_requested=frozenset(row["id"] for row in held if row["cancel_requested"]),
+            )
+
+        return self._database.transaction(work, what="heartbeat")
+
+    def record_progress(self, updates: Sequence[ProgressUpdate]) -> list[bool]:
+        def work(tx: Tx) -> list[bool]:
+            return [
+                tx.run(
+                    "record_progress",
+                    {
+                        "job_id": update.job_id,
+                        "lease_token": update.lease_token,
+                        "current": update.current,
+                        "total": update.total,
+                        "message": update.message,
+                    },
+                )
+                == 1
+                for update in updates
+            ]
+
+        return self._database.transaction(work, what="record_progress")
+
+    def rescue(self, rescuer: str, now: float) -> RescueReport:
+        def work(tx: Tx) -> RescueReport:
+            params = {"now": now, "rescuer": rescuer}
+            failed = tx.rows("rescue_exhausted", params)
+            requeued = tx.rows("rescue_requeue", params)
+            promoted = tx.rows("promote_scheduled", params)
+            tx.notify([row["queue"] for row in requeued + promoted])
+            return RescueReport(
+                requeued=tuple(row["id"] for row in requeued),
+                failed=tuple(row["id"] for row in failed),
+            )
+
+        return self._database.transaction(work, what="rescue")
+
+    # -- housekeeping ------------------------------------------------------------------------
+
+    def prune(self, state: JobState, before: float) -> int:
+        if not state.is_terminal:
+            raise InvalidTransitionError(f"only finished jobs can be pruned, not {state} ones")
+
+        def work(tx: Tx) -> int:
+            row = tx.one("prune", {"state": str(state), "before": before})
+            assert row is not None
+            return int(row["n"])
+
+        return self._database.transaction(work, what="prune")
+
+    def cancel(self, job_id: str, reason: str, now: float) -> JobRecord:
+        def work(tx: Tx) -> JobRecord:
+            params = {"job_id": job_id, "reason": reason, "now": now}
+            if tx.one("cancel_waiting", params) is None:
+                tx.one("request_cancel", params)
+            return _require_job(tx, job_id)
+
+        return self._database.transaction(work, what="cancel")
+
+    def retry(self, job_id: str, now: float) -> JobRecord:
+        def work(tx: Tx) -> JobRecord:
+            row = tx.one("retry_job", {"job_id": job_id, "now": now})
+            job = _require_job(tx, job_id)
+            if row is None:
+                raise InvalidTransitionError(
+                    f"job {job_id} is {job.state}; only failed or cancelled jobs can be retried"
+                )
+            tx.notify([row["queue"]])
+            return job
+
+        return self._database.transaction(work, what="retry", idempotent=False)
+
+    def register_worker(self, info: WorkerInfo) -> None:
+        params = {
+            "id": info.id,
+            "hostname": info.hostname,
+            "pid": info.pid,
+            "queues": None if info.queues is None else list(info.queues),
+            "concurrency": info.concurrency,
+            "now": info.started_at,
+        }
+        self._database.transaction(
+            lambda tx: tx.run("register_worker", params), what="register_worker"
+        )
+
+    def touch_worker(self, worker_id: str, now: float) -> None:
+        params = {"id": worker_id, "now": now}
+        self._database.transaction(lambda tx: tx.run("touch_worker", params), what="touch_worker")
+
+    def unregister_worker(self, worker_id: str) -> None:
+        params = {"id": worker_id}
+        self._database.transaction(
+            lambda tx: tx.run("unregister_worker", params), what="unregister_worker"
+        )
+
+    def forget_stale_workers(self, before: float) -> int:
+        params = {"before": before}
+        return self._database.transaction(
+            lambda tx: tx.run("forget_stale_workers", params), what="forget_stale_workers"
+        )
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def _read(self, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        return self._database.transaction(lambda tx: tx.rows(name, params), what=name)
+
+    def get_job(self, job_id: str) -> JobRecord | None:
+        found = self._read("get_job", {"job_id": job_id})
+        return rows.job_record(found[0]) if found else None
+
+    def find_jobs(self, query: JobFilter) -> list[JobRecord]:
+        def listed(values: tuple[str, ...]) -> list[str] | None:
+            return [str(value) for value in values] if values else None
+
+        found = self._read(
+            "find_jobs",
+            {
+                "states": listed(query.states),
+                "queues": listed(query.queues),
+                "tasks": listed(query.tasks),
+                "ids": listed(query.ids),
+                "key": query.key,
+                "created_after": query.created_after,
+                "created_before": query.created_before,
+                "newest_first": query.newest_first,
+                "limit": query.limit,
+                "offset": query.offset,
+            },
+        )
+        return [rows.job_record(row) for row in found]
+
+    def job_events(self, job_id: str) -> list[Event]:
+        return [rows.event(row) for row in self._read("job_events", {"job_id": job_id})]
+
+    def count_jobs(self) -> dict[str, QueueCounts]:
+        counts: dict[str, QueueCounts] = {}
+        for row in self._read("count_jobs"):
+            counts.setdefault(row["queue"], QueueCounts()).by_state[JobState(row["state"])] = row[
+                "n"
+            ]
+        return counts
+
+    def list_workers(self) -> list[WorkerInfo]:
+        return [rows.worker(row) for row in self._read("list_workers")]
+
+
+def _require_job(tx: Tx, job_id: str) -> JobRecord:
+    row = tx.one("get_job", {"job_id": job_id})
+    if row is None:
+        raise JobNotFoundError(f"no job has id {job_id!r}")
+    return rows.job_record(row)

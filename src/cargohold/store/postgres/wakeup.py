@@ -1,0 +1,92 @@
+"""Wake-ups for PostgreSQL: an idle worker LISTENs on its own connection; a transaction that
+makes a job ready NOTIFYs, so the worker hears of it the moment that transaction commits.
+
+The connection may die (server restart, terminated backend, network). Then `fileno()` hands
+out a descriptor that never becomes readable, so the worker falls back to polling, and every
+call to `fileno()` or `drain()` tries to connect and LISTEN again, at most once a second.
+Nothing here raises: a missed wake-up costs one poll interval, never a job.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import time
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+
+from cargohold.store.postgres.database import sql
+
+log = logging.getLogger("cargohold.store.postgres")
+
+RECONNECT_EVERY = 1.0
+"""Seconds between two attempts to LISTEN again after the connection was lost."""
+
+
+class ListenWakeup:
+    def __init__(self, connect: Callable[..., psycopg.Connection[Any]]) -> None:
+        self._connect = connect
+        self._connection: psycopg.Connection[Any] | None = None
+        # Never written to: what the worker waits on while there is no connection.
+        self._silent, self._silent_peer = socket.socketpair()
+        self._next_attempt = 0.0
+        self._closed = False
+        self._listen()
+
+    def fileno(self) -> int:
+        if self._connection is None:
+            self._listen()
+        if self._connection is None:
+            return self._silent.fileno()
+        return self._connection.fileno()
+
+    def drain(self) -> None:
+        """Consume every pending notification; notice a dead connection and replace it."""
+        connection = self._connection
+        if connection is None:
+            self._listen()
+            return
+        try:
+            for _ in connection.notifies(timeout=0):
+                pass
+        except psycopg.Error as error:
+            log.warning("wake-up connection lost (%s); polling until it is back", error)
+        else:
+            if not connection.closed:
+                return
+        self._drop()
+        self._listen()
+
+    def close(self) -> None:
+        self._closed = True
+        self._drop()
+        self._silent.close()
+        self._silent_peer.close()
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _listen(self) -> None:
+        if self._closed or time.monotonic() < self._next_attempt:
+            return
+        self._next_attempt = time.monotonic() + RECONNECT_EVERY
+        try:
+            connection = self._connect(autocommit=True)
+        except psycopg.Error as error:
+            log.debug("cannot LISTEN yet: %s", error)
+            return
+        try:
+            connection.execute(sql("listen"))
+        except psycopg.Error as error:
+            log.debug("cannot LISTEN yet: %s", error)
+            connection.close()
+            return
+        self._connection = connection
+
+    def _drop(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(psycopg.Error):
+                self._connection.close()
+            self._connection = None
