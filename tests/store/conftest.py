@@ -85,9 +85,7 @@ def _create(admin: Any, name: str, template: str | None = None) -> None:
 def _drop(admin: Any, name: str) -> None:
     from psycopg import sql
 
-    admin.execute(
-        sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-    )
+    admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def _drop_leftovers(admin: Any) -> None:
