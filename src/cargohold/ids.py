@@ -22,7 +22,7 @@ def new_job_id(now: float | None = None) -> str:
     Monotonic within a process: ids made in the same millisecond increase, so sorting by
     id is sorting by creation.
     """
-    global _last_millis, _last_random  # noqa: PLW0603 - the monotonic ULID's memory
+    global _last_millis, _last_random
     millis = int((time.time() if now is None else now) * 1000)
     with _lock:
         if millis <= _last_millis:

@@ -418,3 +418,18 @@ def test_wakeup_fires_when_a_ready_job_is_enqueued(store: Store) -> None:
         wakeup.drain()
     finally:
         wakeup.close()
+
+
+def test_ack_and_claim_is_one_round(store: Store) -> None:
+    done = enqueue_one(store)
+    claim = store.claim(WORKER, None, 1, LEASE, T0)[0]
+    following = enqueue_one(store, T0 + 1)
+    accepted, claims = store.ack_and_claim(
+        WORKER, [Ack(done, claim.lease_token, Succeeded("1"))], None, 5, LEASE, T0 + 2
+    )
+    assert accepted == [True] and [c.id for c in claims] == [following]
+    assert store.get_job(done).state == JobState.SUCCEEDED  # type: ignore[union-attr]
+    stale, more = store.ack_and_claim(
+        WORKER, [Ack(done, claim.lease_token, Failed("x"))], ["other"], 5, LEASE, T0 + 3
+    )
+    assert stale == [False] and more == []

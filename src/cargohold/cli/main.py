@@ -35,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--app",
         default=_env_default("app"),
-        help=f"the app as MODULE:ATTRIBUTE, for commands that need its tasks (env {env_var('app')})",
+        help="the app as MODULE:ATTRIBUTE, for commands that need its tasks "
+        f"(env {env_var('app')})",
     )
     parser.add_argument(
         "--log-level",

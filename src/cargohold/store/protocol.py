@@ -66,6 +66,17 @@ class Store(Protocol):
         """Persist outcomes in one transaction. An outcome whose lease no longer holds is
         refused (False) and changes nothing."""
 
+    def ack_and_claim(
+        self,
+        worker_id: str,
+        acks: Sequence[Ack],
+        queues: Sequence[str] | None,
+        limit: int,
+        lease: float,
+        now: float,
+    ) -> tuple[list[bool], list[Claim]]:
+        """`ack` then `claim` in one transaction: the worker's hot path, one commit per round."""
+
     def heartbeat(self, worker_id: str, lease: float, now: float) -> HeartbeatReply:
         """Extend the leases of every job this worker holds; say which it still holds."""
 

@@ -176,11 +176,13 @@ class Supervisor:
             self._heartbeat(now)
         self._collect(now)
         self._enforce_deadlines(now)
-        self._flush(now)
+        if self._stopping:
+            self._flush(now)
+        else:
+            self._flush_and_claim(now)
         if now >= self._next_rescue:
             self._rescue(now)
-        if not self._stopping:
-            self._claim(now)
+            self._flush_and_claim(now)
 
     def _collect(self, now: float) -> None:
         for runner in self._runners:
@@ -242,19 +244,32 @@ class Supervisor:
             self._replace(runner)
 
     def _flush(self, now: float) -> None:
-        if self._acks:
-            acks = list(self._acks)
-            last_words = [self._progress[a.job_id] for a in acks if a.job_id in self._progress]
-            if last_words:  # persist a finished job's final progress before it stops running
-                self.store.record_progress(last_words)
+        """Persist the outcomes and progress collected so far."""
+        self._flush_and_claim(now, claim=False)
+
+    def _flush_and_claim(self, now: float, *, claim: bool = True) -> None:
+        """Persist outcomes and claim work for idle runners, in one store transaction."""
+        idle = [runner for runner in self._runners if runner.idle] if claim else []
+        acks = list(self._acks)
+        last_words = [self._progress[a.job_id] for a in acks if a.job_id in self._progress]
+        if last_words:  # persist a finished job's final progress before it stops running
+            self.store.record_progress(last_words)
+        claims: list[Claim] = []
+        if idle:
+            accepted, claims = self.store.ack_and_claim(
+                self.worker_id, acks, self.settings.queues, len(idle), self.settings.lease, now
+            )
+        elif acks:
             accepted = self.store.ack(self.worker_id, acks, now)
-            # Only now forget them: if the store failed, the next tick tries again.
-            del self._acks[: len(acks)]
-            for ack in acks:
-                self._progress.pop(ack.job_id, None)
-            for ack, ok in zip(acks, accepted, strict=True):
-                if not ok:
-                    log.warning("job %s: outcome refused, the lease was lost", ack.job_id)
+        else:
+            accepted = []
+        # Only now forget them: if the store failed, the next tick tries again.
+        del self._acks[: len(acks)]
+        for ack, ok in zip(acks, accepted, strict=True):
+            self._progress.pop(ack.job_id, None)
+            if not ok:
+                log.warning("job %s: outcome refused, the lease was lost", ack.job_id)
+        self._dispatch(claims, idle, now)
         if self._progress and (now >= self._next_progress_flush or self._stopping):
             updates, self._progress = list(self._progress.values()), {}
             self.store.record_progress(updates)
@@ -289,13 +304,7 @@ class Supervisor:
             )
         self.store.forget_stale_workers(now - STALE_WORKER_AFTER_LEASES * self.settings.lease)
 
-    def _claim(self, now: float) -> None:
-        idle = [runner for runner in self._runners if runner.idle]
-        if not idle:
-            return
-        claims = self.store.claim(
-            self.worker_id, self.settings.queues, len(idle), self.settings.lease, now
-        )
+    def _dispatch(self, claims: list[Claim], idle: list[Runner], now: float) -> None:
         for claim in claims:
             if claim.task not in self.app.tasks:
                 self.outcomes["failed"] += 1
@@ -311,8 +320,6 @@ class Supervisor:
                 )
                 continue
             idle.pop().send(claim, now)
-        if self._acks:
-            self._flush(now)
 
     # -- helpers -----------------------------------------------------------------------------
 

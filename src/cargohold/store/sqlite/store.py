@@ -209,6 +209,38 @@ class SQLiteStore:
     ) -> list[Claim]:
         if limit <= 0:
             return []
+        with self._write() as connection:
+            return self._claim(connection, worker_id, queues, limit, lease, now)
+
+    def ack(self, worker_id: str, acks: Sequence[Ack], now: float) -> list[bool]:
+        with self._write() as connection:
+            return self._ack(connection, worker_id, acks, now)
+
+    def ack_and_claim(
+        self,
+        worker_id: str,
+        acks: Sequence[Ack],
+        queues: Sequence[str] | None,
+        limit: int,
+        lease: float,
+        now: float,
+    ) -> tuple[list[bool], list[Claim]]:
+        with self._write() as connection:
+            accepted = self._ack(connection, worker_id, acks, now)
+            claims = self._claim(connection, worker_id, queues, limit, lease, now)
+        return accepted, claims
+
+    def _claim(
+        self,
+        connection: sqlite3.Connection,
+        worker_id: str,
+        queues: Sequence[str] | None,
+        limit: int,
+        lease: float,
+        now: float,
+    ) -> list[Claim]:
+        if limit <= 0:
+            return []
         params: dict[str, Any] = {
             "worker_id": worker_id,
             "limit": limit,
@@ -220,63 +252,61 @@ class SQLiteStore:
         else:
             sql = _sql("claim_from_queues")
             params["queues"] = json.dumps(list(queues))
-        with self._write() as connection:
-            rows = connection.execute(sql, params).fetchall()
-            claims = [
-                Claim(
-                    id=row["id"],
-                    task=row["task"],
-                    queue=row["queue"],
-                    args=row["args"],
-                    attempt=row["attempt"],
-                    max_attempts=row["max_attempts"],
-                    crashes=row["crashes"],
-                    lease_token=row["lease_token"],
-                    timeout=row["timeout"],
-                )
-                for row in rows
-            ]
-            connection.executemany(
-                _sql("insert_event"),
-                [
-                    _event_params(
-                        c.id,
-                        now,
-                        "claimed",
-                        JobState.RUNNING,
-                        c.attempt,
-                        c.lease_token,
-                        worker_id,
-                        None,
-                    )
-                    for c in claims
-                ],
+        claims = [
+            Claim(
+                id=row["id"],
+                task=row["task"],
+                queue=row["queue"],
+                args=row["args"],
+                attempt=row["attempt"],
+                max_attempts=row["max_attempts"],
+                crashes=row["crashes"],
+                lease_token=row["lease_token"],
+                timeout=row["timeout"],
             )
+            for row in connection.execute(sql, params)
+        ]
+        connection.executemany(
+            _sql("insert_event"),
+            [
+                _event_params(
+                    c.id,
+                    now,
+                    "claimed",
+                    JobState.RUNNING,
+                    c.attempt,
+                    c.lease_token,
+                    worker_id,
+                    None,
+                )
+                for c in claims
+            ],
+        )
         return claims
 
-    def ack(self, worker_id: str, acks: Sequence[Ack], now: float) -> list[bool]:
+    def _ack(
+        self, connection: sqlite3.Connection, worker_id: str, acks: Sequence[Ack], now: float
+    ) -> list[bool]:
         accepted = []
-        with self._write() as connection:
-            for ack in acks:
-                name, state, params, reason = _ack_statement(ack, now)
-                params.update(job_id=ack.job_id, lease_token=ack.lease_token)
-                row = connection.execute(_sql(name), params).fetchone()
-                accepted.append(row is not None)
-                if row is not None:
-                    if state is None:  # retry and snooze land in queued or scheduled
-                        state = JobState.SCHEDULED if params["run_at"] > now else JobState.QUEUED
-                    kind = name.removeprefix("ack_")
-                    self._event(
-                        connection,
-                        ack.job_id,
-                        now,
-                        kind,
-                        state,
-                        row["attempt"],
-                        ack.lease_token,
-                        worker_id,
-                        reason,
-                    )
+        for ack in acks:
+            name, state, params, reason = _ack_statement(ack, now)
+            params.update(job_id=ack.job_id, lease_token=ack.lease_token)
+            row = connection.execute(_sql(name), params).fetchone()
+            accepted.append(row is not None)
+            if row is not None:
+                if state is None:  # retry and snooze land in queued or scheduled
+                    state = JobState.SCHEDULED if params["run_at"] > now else JobState.QUEUED
+                self._event(
+                    connection,
+                    ack.job_id,
+                    now,
+                    name.removeprefix("ack_"),
+                    state,
+                    row["attempt"],
+                    ack.lease_token,
+                    worker_id,
+                    reason,
+                )
         return accepted
 
     def heartbeat(self, worker_id: str, lease: float, now: float) -> HeartbeatReply:
