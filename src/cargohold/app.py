@@ -15,7 +15,7 @@ from cargohold.settings import Settings
 from cargohold.states import JobState
 from cargohold.store import open_store
 from cargohold.task import Call, EnqueueOptions, Task
-from cargohold.units import parse_duration
+from cargohold.units import parse_duration, parse_size
 
 if TYPE_CHECKING:
     from cargohold.store.protocol import Store
@@ -83,6 +83,7 @@ class App:
         retries: int = 3,
         backoff: Backoff | str | float = DEFAULT_BACKOFF,
         timeout: str | float | None = None,
+        memory: str | int | None = None,
     ) -> TaskDecorator: ...
 
     def task(
@@ -96,12 +97,14 @@ class App:
         retries: int = 3,
         backoff: Backoff | str | float = DEFAULT_BACKOFF,
         timeout: str | float | None = None,
+        memory: str | int | None = None,
     ) -> Task[Any, Any] | TaskDecorator:
         """Register a function as a task: `@app.task` or `@app.task(retries=5, timeout="10m")`.
 
         retries: failed attempts retried, with exponential `backoff` (a `Backoff`, or its
         base delay such as "2s"); timeout: a run taking longer is killed and counts as a
-        failed attempt.
+        failed attempt; memory: the peak memory a run needs ("400MB"), which the worker
+        reserves before starting it until the task's measured peaks take over.
         """
 
         def register(function: Callable[Q, T]) -> Task[Q, T]:
@@ -122,6 +125,7 @@ class App:
                 if isinstance(backoff, Backoff)
                 else Backoff(base=parse_duration(backoff)),
                 timeout=None if timeout is None else parse_duration(timeout),
+                memory=None if memory is None else parse_size(memory),
             )
             self.tasks[task_name] = registered
             return registered
@@ -186,6 +190,7 @@ class App:
             run_at=run_at,
             timeout=task.timeout,
             key=options.key,
+            memory=task.memory,
         )
 
     def job(self, job_id: str) -> Job[Any]:
@@ -234,6 +239,7 @@ def _fresh_record(job: NewJob, now: float) -> JobRecord:
         lease_token=None,
         lease_expires_at=None,
         timeout=job.timeout,
+        memory=job.memory,
         progress_current=None,
         progress_total=None,
         progress_message=None,

@@ -40,6 +40,16 @@ class Failed:
 
 
 @dataclass(frozen=True, slots=True)
+class MemoryKilled:
+    """The job outgrew its memory reservation and was killed; it runs again at `run_at` with
+    a larger `reservation`, without counting this as an ordinary attempt."""
+
+    run_at: float
+    error: str
+    reservation: int
+
+
+@dataclass(frozen=True, slots=True)
 class Cancelled:
     reason: str
 
@@ -52,4 +62,4 @@ class HandedBack:
     reason: str
 
 
-Outcome = Succeeded | Retrying | Snoozed | Failed | Cancelled | HandedBack
+Outcome = Succeeded | Retrying | Snoozed | Failed | Cancelled | HandedBack | MemoryKilled

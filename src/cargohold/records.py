@@ -23,6 +23,8 @@ class NewJob:
     run_at: float | None = None
     timeout: float | None = None
     key: str | None = None
+    memory: int | None = None
+    """Declared memory need in bytes (the task's `memory=`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +46,12 @@ class Claim:
     attempt: int
     max_attempts: int
     crashes: int
+    memory_kills: int
     lease_token: str
     timeout: float | None
+    need: int | None = None
+    """Expected memory in bytes: reservation after a memory kill, else learned, else
+    declared; None when the task was never measured nor declared."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +61,8 @@ class Ack:
     job_id: str
     lease_token: str
     outcome: Outcome
+    peak_memory: int | None = None
+    """Memory the attempt used at its peak, above what its runner held when it started."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +97,26 @@ class WorkerInfo:
     concurrency: int
     started_at: float
     last_seen: float
+    memory_budget: int | None = None
+    memory_free: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryReport:
+    """A worker's memory budget for jobs and what of it is free, as of its last heartbeat."""
+
+    budget: int
+    free: int
+
+
+@dataclass(frozen=True, slots=True)
+class TaskStats:
+    """What the store learned about a task from its finished jobs."""
+
+    task: str
+    peaks: tuple[int, ...]
+    durations: tuple[float, ...]
+    learned_memory: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +163,11 @@ class JobRecord:
     error: str | None
     traceback: str | None
     cancel_requested: bool
+    memory: int | None = None
+    reservation: int | None = None
+    peak_memory: int | None = None
+    memory_kills: int = 0
+    need: int | None = None
 
     @property
     def result_value(self) -> Any:

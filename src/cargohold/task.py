@@ -93,6 +93,7 @@ class Task(Generic[P, R]):
         retries: int,
         backoff: Backoff,
         timeout: float | None,
+        memory: int | None = None,
     ) -> None:
         _check_parameters(fn, name)
         if retries < 0:
@@ -105,6 +106,8 @@ class Task(Generic[P, R]):
         self.retries = retries
         self.backoff = backoff
         self.timeout = timeout
+        self.memory = memory
+        """Declared peak memory in bytes, used until the task's own runs have taught more."""
         self.is_async = inspect.iscoroutinefunction(fn)
         self.__doc__ = fn.__doc__
         self.__wrapped__ = fn

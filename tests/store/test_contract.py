@@ -433,3 +433,98 @@ def test_ack_and_claim_is_one_round(store: Store) -> None:
         WORKER, [Ack(done, claim.lease_token, Failed("x"))], ["other"], 5, LEASE, T0 + 3
     )
     assert stale == [False] and more == []
+
+
+# -- memory -----------------------------------------------------------------------------------
+
+MIB = 1024 * 1024
+
+
+def test_claim_with_memory_takes_jobs_that_fit_and_lets_small_ones_pass(store: Store) -> None:
+    from cargohold.memory.admission import RUNNER_OVERHEAD, MemoryOffer
+
+    enqueue_one(store, T0, memory=300 * MIB)
+    small = enqueue_one(store, T0 + 1, memory=40 * MIB)
+    other_small = enqueue_one(store, T0 + 2, memory=40 * MIB)
+    claims = store.claim(
+        WORKER, None, 5, LEASE, T0 + 3, memory=MemoryOffer(free=100 * MIB, unknown_need=100 * MIB)
+    )
+    assert [c.id for c in claims] == [small, other_small]
+    assert [c.need for c in claims] == [40 * MIB + RUNNER_OVERHEAD] * 2
+
+
+def test_a_job_of_unknown_need_runs_alone(store: Store) -> None:
+    from cargohold.memory.admission import MemoryOffer
+
+    first, _ = enqueue_one(store, T0), enqueue_one(store, T0 + 1)
+    claims = store.claim(
+        WORKER, None, 5, LEASE, T0 + 2, memory=MemoryOffer(free=400 * MIB, unknown_need=400 * MIB)
+    )
+    assert [c.id for c in claims] == [first] and claims[0].need is None
+    assert (
+        store.claim(
+            WORKER,
+            None,
+            5,
+            LEASE,
+            T0 + 2,
+            memory=MemoryOffer(free=300 * MIB, unknown_need=301 * MIB),
+        )
+        == []
+    )
+
+
+def test_head_need_names_the_job_first_in_line(store: Store) -> None:
+    assert store.head_need(None, T0) is None
+    big = enqueue_one(store, T0, memory=300 * MIB, priority=5)
+    enqueue_one(store, T0, memory=10 * MIB)
+    head = store.head_need(None, T0 + 1)
+    assert head is not None and head[0] == big and head[1] is not None and head[1] > 300 * MIB
+
+
+def test_memory_kill_raises_the_reservation_without_spending_an_attempt(store: Store) -> None:
+    from cargohold.outcome import MemoryKilled
+
+    job_id = enqueue_one(store, memory=50 * MIB)
+    claim = store.claim(WORKER, None, 1, LEASE, T0)[0]
+    outcome = MemoryKilled(T0 + 1, "killed at its 58 MiB reservation", 232 * MIB)
+    assert store.ack(
+        WORKER, [Ack(job_id, claim.lease_token, outcome, peak_memory=58 * MIB)], T0
+    ) == [True]
+    job = store.get_job(job_id)
+    assert job is not None
+    assert (job.state, job.attempt, job.memory_kills) == (JobState.SCHEDULED, 0, 1)
+    assert (job.reservation, job.need, job.peak_memory) == (232 * MIB, 232 * MIB, 58 * MIB)
+    again = store.claim(WORKER, None, 1, LEASE, T0 + 1)[0]
+    assert (again.attempt, again.memory_kills, again.need) == (1, 1, 232 * MIB)
+
+
+def test_successes_teach_a_task_its_memory_and_duration(store: Store) -> None:
+    from cargohold.memory.admission import learned_reservation
+
+    peaks = [100 * MIB, 120 * MIB, 110 * MIB]
+    for n, peak in enumerate(peaks):
+        job_id = enqueue_one(store, T0 + n * 10, task="render", memory=10 * MIB)
+        claim = store.claim(WORKER, None, 1, LEASE, T0 + n * 10)[0]
+        assert claim.id == job_id
+        store.ack(
+            WORKER,
+            [Ack(job_id, claim.lease_token, Succeeded("1"), peak_memory=peak)],
+            T0 + n * 10 + 2,
+        )
+    [stats] = store.task_stats()
+    assert stats.task == "render" and stats.peaks == tuple(peaks)
+    assert stats.durations == (2.0, 2.0, 2.0)
+    assert stats.learned_memory == learned_reservation(peaks) == int(120 * MIB * 1.15)
+    job_id = enqueue_one(store, T0 + 100, task="render", memory=10 * MIB)
+    assert store.get_job(job_id).need == stats.learned_memory  # type: ignore[union-attr]
+    assert store.claim(WORKER, None, 1, LEASE, T0 + 100)[0].need == stats.learned_memory
+
+
+def test_workers_report_their_memory(store: Store) -> None:
+    from cargohold.records import MemoryReport
+
+    store.register_worker(WorkerInfo(WORKER, "host", 1, None, 2, T0, T0))
+    store.heartbeat(WORKER, LEASE, T0 + 1, memory=MemoryReport(budget=400 * MIB, free=90 * MIB))
+    [worker] = store.list_workers()
+    assert (worker.memory_budget, worker.memory_free) == (400 * MIB, 90 * MIB)

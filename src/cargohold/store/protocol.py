@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from cargohold.memory.admission import MemoryOffer
 from cargohold.records import (
     Ack,
     Claim,
@@ -18,10 +19,12 @@ from cargohold.records import (
     HeartbeatReply,
     JobFilter,
     JobRecord,
+    MemoryReport,
     NewJob,
     ProgressUpdate,
     QueueCounts,
     RescueReport,
+    TaskStats,
     WorkerInfo,
 )
 from cargohold.states import JobState
@@ -58,13 +61,19 @@ class Store(Protocol):
         limit: int,
         lease: float,
         now: float,
+        memory: MemoryOffer | None = None,
     ) -> list[Claim]:
         """Move up to `limit` ready jobs to running under fresh leases, highest priority first,
-        incrementing their attempt; `queues=None` takes from every queue."""
+        incrementing their attempt; `queues=None` takes from every queue.
+
+        With `memory`, take only jobs whose need fits what is left of `memory.free` (each
+        claimed job's need is subtracted before the next is chosen, so a smaller job may
+        pass a larger one); a job with no known need counts as `memory.unknown_need` and,
+        once one job is claimed, no job of unknown need follows it in the same call."""
 
     def ack(self, worker_id: str, acks: Sequence[Ack], now: float) -> list[bool]:
         """Persist outcomes in one transaction. An outcome whose lease no longer holds is
-        refused (False) and changes nothing."""
+        refused (False) and changes nothing. A success updates its task's statistics."""
 
     def ack_and_claim(
         self,
@@ -74,11 +83,15 @@ class Store(Protocol):
         limit: int,
         lease: float,
         now: float,
+        memory: MemoryOffer | None = None,
     ) -> tuple[list[bool], list[Claim]]:
         """`ack` then `claim` in one transaction: the worker's hot path, one commit per round."""
 
-    def heartbeat(self, worker_id: str, lease: float, now: float) -> HeartbeatReply:
-        """Extend the leases of every job this worker holds; say which it still holds."""
+    def heartbeat(
+        self, worker_id: str, lease: float, now: float, memory: MemoryReport | None = None
+    ) -> HeartbeatReply:
+        """Extend the leases of every job this worker holds; say which it still holds; record
+        that the worker is alive (with its memory budget and what is free of it)."""
 
     def record_progress(self, updates: Sequence[ProgressUpdate]) -> list[bool]: ...
 
@@ -106,7 +119,16 @@ class Store(Protocol):
 
     def register_worker(self, info: WorkerInfo) -> None: ...
 
-    def touch_worker(self, worker_id: str, now: float) -> None: ...
+    def touch_worker(
+        self, worker_id: str, now: float, memory: MemoryReport | None = None
+    ) -> None: ...
+
+    def task_stats(self) -> list[TaskStats]:
+        """Per task: recent peaks and durations of successful runs, and the learned memory
+        reservation (a high percentile of the peaks plus a margin, after a few runs)."""
+
+    def head_need(self, queues: Sequence[str] | None, now: float) -> tuple[str, int | None] | None:
+        """The id and memory need of the job first in line in `queues`, if any is ready."""
 
     def unregister_worker(self, worker_id: str) -> None: ...
 

@@ -15,7 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from cargohold.errors import ConfigurationError, InvalidTransitionError, JobNotFoundError
-from cargohold.outcome import Cancelled, Failed, HandedBack, Retrying, Snoozed, Succeeded
+from cargohold.memory.admission import RUNNER_OVERHEAD, MemoryOffer, learned_reservation, remember
+from cargohold.outcome import (
+    Cancelled,
+    Failed,
+    HandedBack,
+    MemoryKilled,
+    Retrying,
+    Snoozed,
+    Succeeded,
+)
 from cargohold.records import (
     Ack,
     Claim,
@@ -24,10 +33,12 @@ from cargohold.records import (
     HeartbeatReply,
     JobFilter,
     JobRecord,
+    MemoryReport,
     NewJob,
     ProgressUpdate,
     QueueCounts,
     RescueReport,
+    TaskStats,
     WorkerInfo,
 )
 from cargohold.states import JobState
@@ -184,6 +195,7 @@ class SQLiteStore:
                         "run_at": run_at,
                         "now": now,
                         "timeout": job.timeout,
+                        "memory": job.memory,
                     },
                 ).fetchone()
                 if row is None:
@@ -206,11 +218,12 @@ class SQLiteStore:
         limit: int,
         lease: float,
         now: float,
+        memory: MemoryOffer | None = None,
     ) -> list[Claim]:
         if limit <= 0:
             return []
         with self._write() as connection:
-            return self._claim(connection, worker_id, queues, limit, lease, now)
+            return self._claim(connection, worker_id, queues, limit, lease, now, memory)
 
     def ack(self, worker_id: str, acks: Sequence[Ack], now: float) -> list[bool]:
         with self._write() as connection:
@@ -224,10 +237,11 @@ class SQLiteStore:
         limit: int,
         lease: float,
         now: float,
+        memory: MemoryOffer | None = None,
     ) -> tuple[list[bool], list[Claim]]:
         with self._write() as connection:
             accepted = self._ack(connection, worker_id, acks, now)
-            claims = self._claim(connection, worker_id, queues, limit, lease, now)
+            claims = self._claim(connection, worker_id, queues, limit, lease, now, memory)
         return accepted, claims
 
     def _claim(
@@ -238,6 +252,7 @@ class SQLiteStore:
         limit: int,
         lease: float,
         now: float,
+        memory: MemoryOffer | None,
     ) -> list[Claim]:
         if limit <= 0:
             return []
@@ -246,26 +261,14 @@ class SQLiteStore:
             "limit": limit,
             "lease": lease,
             "now": now,
+            "overhead": RUNNER_OVERHEAD,
+            "queues": None if queues is None else json.dumps(list(queues)),
         }
-        if queues is None:
-            sql = _sql("claim")
+        if memory is not None:
+            claims = self._claim_fitting(connection, params, limit, memory)
         else:
-            sql = _sql("claim_from_queues")
-            params["queues"] = json.dumps(list(queues))
-        claims = [
-            Claim(
-                id=row["id"],
-                task=row["task"],
-                queue=row["queue"],
-                args=row["args"],
-                attempt=row["attempt"],
-                max_attempts=row["max_attempts"],
-                crashes=row["crashes"],
-                lease_token=row["lease_token"],
-                timeout=row["timeout"],
-            )
-            for row in connection.execute(sql, params)
-        ]
+            sql = _sql("claim" if queues is None else "claim_from_queues")
+            claims = [_claim(row) for row in connection.execute(sql, params)]
         connection.executemany(
             _sql("insert_event"),
             [
@@ -284,6 +287,26 @@ class SQLiteStore:
         )
         return claims
 
+    @staticmethod
+    def _claim_fitting(
+        connection: sqlite3.Connection, params: dict[str, Any], limit: int, memory: MemoryOffer
+    ) -> list[Claim]:
+        """Claim one job at a time, each the first in line whose need fits what is left:
+        a smaller job may pass a larger one that does not fit."""
+        claims: list[Claim] = []
+        free, unknown_need = memory.free, memory.unknown_need
+        while len(claims) < limit and free > 0:
+            row = connection.execute(
+                _sql("claim_fitting"), {**params, "free": free, "unknown_need": unknown_need}
+            ).fetchone()
+            if row is None:
+                break
+            claim = _claim(row)
+            claims.append(claim)
+            free -= unknown_need if claim.need is None else claim.need
+            unknown_need = free + 1  # a never-measured task only ever starts alone
+        return claims
+
     def _ack(
         self, connection: sqlite3.Connection, worker_id: str, acks: Sequence[Ack], now: float
     ) -> list[bool]:
@@ -293,6 +316,12 @@ class SQLiteStore:
             params.update(job_id=ack.job_id, lease_token=ack.lease_token)
             row = connection.execute(_sql(name), params).fetchone()
             accepted.append(row is not None)
+            if row is not None and ack.peak_memory is not None:
+                connection.execute(
+                    _sql("record_peak"), {"job_id": ack.job_id, "peak": ack.peak_memory}
+                )
+            if row is not None and isinstance(ack.outcome, Succeeded):
+                self._learn(connection, row["task"], ack.peak_memory, now - row["started_at"], now)
             if row is not None:
                 if state is None:  # retry and snooze land in queued or scheduled
                     state = JobState.SCHEDULED if params["run_at"] > now else JobState.QUEUED
@@ -309,12 +338,59 @@ class SQLiteStore:
                 )
         return accepted
 
-    def heartbeat(self, worker_id: str, lease: float, now: float) -> HeartbeatReply:
+    @staticmethod
+    def _learn(
+        connection: sqlite3.Connection, task: str, peak: int | None, duration: float, now: float
+    ) -> None:
+        """Remember a successful run's peak memory and duration for its task."""
+        row = connection.execute(_sql("task_stats"), {"task": task}).fetchone()
+        peaks: list[int] = json.loads(row["peaks"]) if row else []
+        durations: list[float] = json.loads(row["durations"]) if row else []
+        if peak is not None:
+            peaks = [int(p) for p in remember(peaks, peak)]
+        durations = remember(durations, round(duration, 6))
+        connection.execute(
+            _sql("save_task_stats"),
+            {
+                "task": task,
+                "peaks": json.dumps(peaks),
+                "durations": json.dumps(durations),
+                "learned_memory": learned_reservation(peaks),
+                "now": now,
+            },
+        )
+
+    def task_stats(self) -> list[TaskStats]:
+        return [
+            TaskStats(
+                task=row["task"],
+                peaks=tuple(json.loads(row["peaks"])),
+                durations=tuple(json.loads(row["durations"])),
+                learned_memory=row["learned_memory"],
+            )
+            for row in self._read(_sql("all_task_stats"))
+        ]
+
+    def head_need(self, queues: Sequence[str] | None, now: float) -> tuple[str, int | None] | None:
+        """The first job in line for these queues and its memory need (None if unknown)."""
+        rows = self._read(
+            _sql("head_need"),
+            {
+                "now": now,
+                "overhead": RUNNER_OVERHEAD,
+                "queues": None if queues is None else json.dumps(list(queues)),
+            },
+        )
+        return (rows[0]["id"], rows[0]["need"]) if rows else None
+
+    def heartbeat(
+        self, worker_id: str, lease: float, now: float, memory: MemoryReport | None = None
+    ) -> HeartbeatReply:
         with self._write() as connection:
             rows = connection.execute(
                 _sql("heartbeat"), {"worker_id": worker_id, "lease": lease, "now": now}
             ).fetchall()
-            connection.execute(_sql("touch_worker"), {"id": worker_id, "now": now})
+            connection.execute(_sql("touch_worker"), _touch_params(worker_id, now, memory))
         return HeartbeatReply(
             held=frozenset(row["id"] for row in rows),
             cancel_requested=frozenset(row["id"] for row in rows if row["cancel_requested"]),
@@ -437,12 +513,14 @@ class SQLiteStore:
                     "queues": None if info.queues is None else json.dumps(list(info.queues)),
                     "concurrency": info.concurrency,
                     "now": info.started_at,
+                    "memory_budget": info.memory_budget,
+                    "memory_free": info.memory_free,
                 },
             )
 
-    def touch_worker(self, worker_id: str, now: float) -> None:
+    def touch_worker(self, worker_id: str, now: float, memory: MemoryReport | None = None) -> None:
         with self._write() as connection:
-            connection.execute(_sql("touch_worker"), {"id": worker_id, "now": now})
+            connection.execute(_sql("touch_worker"), _touch_params(worker_id, now, memory))
 
     def unregister_worker(self, worker_id: str) -> None:
         with self._write() as connection:
@@ -455,7 +533,7 @@ class SQLiteStore:
     # -- reading -----------------------------------------------------------------------------
 
     def get_job(self, job_id: str) -> JobRecord | None:
-        rows = self._read(_sql("get_job"), {"job_id": job_id})
+        rows = self._read(_sql("get_job"), {"job_id": job_id, "overhead": RUNNER_OVERHEAD})
         return _job_record(rows[0]) if rows else None
 
     def _require_job(self, job_id: str) -> JobRecord:
@@ -481,6 +559,7 @@ class SQLiteStore:
                 "newest_first": query.newest_first,
                 "limit": query.limit,
                 "offset": query.offset,
+                "overhead": RUNNER_OVERHEAD,
             },
         )
         return [_job_record(row) for row in rows]
@@ -519,6 +598,8 @@ class SQLiteStore:
                 concurrency=row["concurrency"],
                 started_at=row["started_at"],
                 last_seen=row["last_seen"],
+                memory_budget=row["memory_budget"],
+                memory_free=row["memory_free"],
             )
             for row in self._read(_sql("list_workers"))
         ]
@@ -592,6 +673,9 @@ def _ack_statement(ack: Ack, now: float) -> tuple[str, JobState | None, dict[str
             return "ack_cancelled", JobState.CANCELLED, {"reason": reason, "now": now}, reason
         case HandedBack(reason):
             return "ack_handed_back", JobState.QUEUED, {}, reason
+        case MemoryKilled(run_at, error, reservation):
+            params = {"run_at": run_at, "error": error, "reservation": reservation, "now": now}
+            return "ack_memory_killed", None, params, error
     raise TypeError(f"not an outcome: {outcome!r}")
 
 
@@ -622,4 +706,34 @@ def _job_record(row: sqlite3.Row) -> JobRecord:
         error=row["error"],
         traceback=row["traceback"],
         cancel_requested=bool(row["cancel_requested"]),
+        memory=row["memory"],
+        reservation=row["reservation"],
+        peak_memory=row["peak_memory"],
+        memory_kills=row["memory_kills"],
+        need=row["need"],
     )
+
+
+def _claim(row: sqlite3.Row) -> Claim:
+    return Claim(
+        id=row["id"],
+        task=row["task"],
+        queue=row["queue"],
+        args=row["args"],
+        attempt=row["attempt"],
+        max_attempts=row["max_attempts"],
+        crashes=row["crashes"],
+        memory_kills=row["memory_kills"],
+        lease_token=row["lease_token"],
+        timeout=row["timeout"],
+        need=row["need"],
+    )
+
+
+def _touch_params(worker_id: str, now: float, memory: MemoryReport | None) -> dict[str, Any]:
+    return {
+        "id": worker_id,
+        "now": now,
+        "memory_budget": None if memory is None else memory.budget,
+        "memory_free": None if memory is None else memory.free,
+    }

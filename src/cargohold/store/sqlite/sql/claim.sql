@@ -15,4 +15,6 @@ WHERE id IN (
     ORDER BY priority DESC, run_at, id
     LIMIT :limit
 )
-RETURNING id, task, queue, args, attempt, max_attempts, crashes, lease_token, timeout
+RETURNING id, task, queue, args, attempt, max_attempts, crashes, memory_kills, lease_token,
+    timeout, coalesce(jobs.reservation, (SELECT learned_memory FROM task_stats WHERE task = jobs.task),
+        jobs.memory + :overhead) AS need

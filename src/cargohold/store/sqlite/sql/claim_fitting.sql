@@ -1,0 +1,23 @@
+UPDATE jobs
+SET state = 'running',
+    attempt = attempt + 1,
+    lease_token = lower(hex(randomblob(8))),
+    lease_expires_at = :now + :lease,
+    worker_id = :worker_id,
+    started_at = :now,
+    finished_at = NULL,
+    progress_current = NULL,
+    progress_total = NULL,
+    progress_message = NULL
+WHERE id = (
+    SELECT j.id FROM jobs j INDEXED BY jobs_ready
+    LEFT JOIN task_stats s ON s.task = j.task
+    WHERE j.state IN ('queued', 'scheduled') AND j.run_at <= :now
+      AND (:queues IS NULL OR j.queue IN (SELECT value FROM json_each(:queues)))
+      AND coalesce(j.reservation, s.learned_memory, j.memory + :overhead, :unknown_need) <= :free
+    ORDER BY j.priority DESC, j.run_at, j.id
+    LIMIT 1
+)
+RETURNING id, task, queue, args, attempt, max_attempts, crashes, memory_kills, lease_token,
+    timeout, coalesce(jobs.reservation, (SELECT learned_memory FROM task_stats WHERE task = jobs.task),
+        jobs.memory + :overhead) AS need

@@ -1,0 +1,1 @@
+UPDATE jobs SET peak_memory = :peak WHERE id = :job_id
