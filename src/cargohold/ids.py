@@ -12,26 +12,30 @@ _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 _last_millis = 0
-_last_random = 0
+_sequence = 0
 _lock = threading.Lock()
 
 
 def new_job_id(now: float | None = None) -> str:
-    """A 26-character ULID: 48 bits of milliseconds, then 80 random bits.
+    """A 26-character ULID-style id: 48 bits of milliseconds, a 16-bit sequence within the
+    millisecond, then 64 random bits.
 
-    Monotonic within a process: ids made in the same millisecond increase, so sorting by
-    id is sorting by creation.
+    Ids made by one process sort in creation order, and the 64 random bits keep them
+    unguessable even from a neighbour made in the same batch.
     """
-    global _last_millis, _last_random
+    global _last_millis, _sequence  # noqa: PLW0603 - the sequence within a millisecond
     millis = int((time.time() if now is None else now) * 1000)
     with _lock:
         if millis <= _last_millis:
             millis = _last_millis
-            randomness = _last_random + 1
+            _sequence += 1
+            if _sequence > 0xFFFF:  # more than 65,536 ids in one millisecond: borrow the next
+                millis, _sequence = millis + 1, 0
         else:
-            randomness = secrets.randbits(80)
-        _last_millis, _last_random = millis, randomness
-    value = (millis << 80) | (randomness & ((1 << 80) - 1))
+            _sequence = 0
+        _last_millis = millis
+        sequence = _sequence
+    value = (millis << 80) | (sequence << 64) | secrets.randbits(64)
     chars = []
     for _ in range(26):
         chars.append(_CROCKFORD[value & 31])

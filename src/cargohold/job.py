@@ -102,11 +102,10 @@ class Job(Generic[R]):
     def cancel(self, reason: str = "cancelled by request") -> bool:
         """Cancel the job: at once if it waits, by stopping its runner if it runs.
         Returns False if it had already finished."""
-        before = self.refresh().state
-        if before.is_terminal:
+        if self.refresh().state.is_terminal:
             return False
         self._record = self._store.cancel(self.id, reason, self._store.now())
-        return True
+        return self._record.state == JobState.CANCELLED or self._record.cancel_requested
 
     def wait(self, timeout: float | None = None, poll: float = 0.5) -> R | None:
         """Block until the job finishes and return its result; raise JobFailedError or

@@ -304,6 +304,23 @@ def test_rescue_fails_a_job_whose_last_attempt_was_lost(store: Store) -> None:
     assert "lease expired" in (job.error or "")
 
 
+def test_rescue_finishes_the_cancel_of_a_lost_running_job(store: Store) -> None:
+    job_id = enqueue_one(store)
+    store.claim(WORKER, None, 1, LEASE, T0)
+    store.cancel(job_id, "stop", T0 + 1)
+    report = store.rescue("rescuer", T0 + LEASE + 1)
+    assert job_id not in report.requeued
+    assert store.get_job(job_id).state == JobState.CANCELLED  # type: ignore[union-attr]
+
+
+def test_manual_retry_forgets_crashes(store: Store) -> None:
+    job_id = enqueue_one(store)
+    claim = store.claim(WORKER, None, 1, LEASE, T0)[0]
+    store.ack(WORKER, [Ack(job_id, claim.lease_token, Failed("poison", crashed=True))], T0)
+    store.retry(job_id, T0 + 1)
+    assert store.claim(WORKER, None, 1, LEASE, T0 + 1)[0].crashes == 0
+
+
 def test_rescue_promotes_due_scheduled_jobs(store: Store) -> None:
     job_id = enqueue_one(store, run_at=T0 + 5)
     store.rescue("rescuer", T0 + 6)

@@ -12,7 +12,7 @@ NOW = 1000.0
 
 
 def claim(attempt: int = 1, max_attempts: int = 3, crashes: int = 0) -> Claim:
-    return Claim("j", "t", "default", "{}", attempt, max_attempts, crashes, "tok", None)
+    return Claim("j", "t", "default", "{}", attempt, max_attempts, crashes, 0, "tok", None)
 
 
 def test_backoff_grows_exponentially_and_is_capped() -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from cargohold.app import App
 from cargohold.cli.loading import load_app
 from cargohold.cli.output import ago, job_as_dict, print_json, progress_text, table
-from cargohold.errors import ConfigurationError, JobNotFoundError
+from cargohold.errors import ConfigurationError, InvalidTransitionError, JobNotFoundError
 from cargohold.records import JobFilter, JobRecord
 from cargohold.settings import DEFAULT_STORE, describe, env_var
 from cargohold.states import JobState
@@ -44,7 +44,8 @@ def _app(options: argparse.Namespace, reference: str | None) -> App:
 
 def worker(options: argparse.Namespace) -> int:
     app = _app(options, options.app_ref)
-    overrides = {name: getattr(options, name) for name, _, _ in describe() if name != "store"}
+    overrides = {name: getattr(options, name, None) for name, _, _ in describe()}
+    overrides.pop("store")
     app.run_worker(**{k: v for k, v in overrides.items() if v is not None})
     return 0
 
@@ -162,21 +163,27 @@ def retry(options: argparse.Namespace) -> int:
         return 0
     if not options.failed:
         raise ConfigurationError("give a job id, or --failed to retry every failed job")
-    count = 0
-    while True:
-        batch = store.find_jobs(
+    failed: list[str] = []
+    while True:  # take the list first: jobs that fail again meanwhile are not retried twice
+        page = store.find_jobs(
             JobFilter(
                 states=(JobState.FAILED,),
                 queues=tuple(options.queue or ()),
                 tasks=tuple(options.task or ()),
                 limit=500,
+                offset=len(failed),
             )
         )
-        if not batch:
+        failed += [job.id for job in page]
+        if len(page) < 500:
             break
-        for job in batch:
-            store.retry(job.id, store.now())
+    count = 0
+    for job_id in failed:
+        try:
+            store.retry(job_id, store.now())
             count += 1
+        except InvalidTransitionError:
+            pass  # retried or deleted meanwhile
     print(f"{count} failed job(s) queued again")
     return 0
 
@@ -239,6 +246,20 @@ def migrate(options: argparse.Namespace) -> int:
     return 0
 
 
+def serve(options: argparse.Namespace) -> int:
+    try:
+        from cargohold.web.server import serve as serve_web
+        from cargohold.web.settings import WebSettings
+    except ModuleNotFoundError as error:
+        raise ConfigurationError(
+            f"the serve command needs the [web] extra ({error.name} is not installed): "
+            "pip install 'cargohold[web]'"
+        ) from None
+    app = _app(options, options.app_ref)
+    serve_web(app, WebSettings.from_env(host=options.host, port=options.port))
+    return 0
+
+
 def demo(options: argparse.Namespace) -> int:
     from cargohold.demo import run_demo
 
@@ -284,4 +305,5 @@ _COMMANDS = {
     "stats": stats,
     "migrate": migrate,
     "demo": demo,
+    "serve": serve,
 }

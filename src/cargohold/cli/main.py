@@ -14,7 +14,8 @@ from cargohold.errors import CargoholdError
 from cargohold.settings import DEFAULT_STORE, describe, env_var
 from cargohold.states import JobState
 
-_SETTINGS_IN_WORKER = ("store",)  # store comes from the app or --store, shared by all commands
+# The store comes from the app or --store; the payload limit applies where jobs are enqueued.
+_NOT_WORKER_FLAGS = ("store", "max_payload")
 
 
 def _env_default(name: str, fallback: str | None = None) -> str | None:
@@ -48,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="run jobs: a supervisor and its runner processes")
     worker.add_argument("app_ref", metavar="APP", nargs="?", help="MODULE:ATTRIBUTE of the app")
     for name, text, default in describe():
-        if name in _SETTINGS_IN_WORKER:
+        if name in _NOT_WORKER_FLAGS:
             continue
         shown = ",".join(default) if isinstance(default, tuple) else default
         worker.add_argument(
@@ -94,6 +95,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("migrate", help="create or upgrade the store's schema")
 
+    serve = sub.add_parser(
+        "serve",
+        help="the HTTP API and dashboard (needs the [web] extra)",
+        epilog="Tokens and the signing secret are read from the environment only, never from "
+        "flags (command lines are visible to other users): CARGOHOLD_WEB_ADMIN_TOKENS, "
+        "CARGOHOLD_WEB_TOKENS (read-only), CARGOHOLD_WEB_SECRET.",
+    )
+    serve.add_argument("app_ref", metavar="APP", nargs="?", help="MODULE:ATTRIBUTE of the app")
+    serve.add_argument("--host", help="address to bind (env CARGOHOLD_WEB_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", help="port to listen on (env CARGOHOLD_WEB_PORT, default 8000)")
+
     demo = sub.add_parser("demo", help="a self-contained demonstration on the embedded store")
     demo.add_argument("--jobs", type=int, default=12, help="how many jobs to enqueue")
     demo.add_argument("--concurrency", type=int, default=3)
@@ -118,6 +130,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `cargohold jobs | head`: the reader left, nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

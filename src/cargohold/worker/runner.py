@@ -40,9 +40,10 @@ def die_with_parent(parent_pid: int) -> None:
 def runner_main(app: App, connection: Connection, parent_pid: int) -> None:
     """Entry point of a runner process."""
     die_with_parent(parent_pid)
-    # Ctrl+C reaches the whole process group; the supervisor decides what stops and when.
+    # Ctrl+C, and a SIGTERM sent to the whole process group (systemd, docker stop), reach the
+    # runners too; the supervisor decides what stops and when, and kills runners itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
     def send_progress(
         job_id: str, current: float, total: float | None, message: str | None

@@ -182,7 +182,8 @@ class Supervisor:
             self._flush_and_claim(now)
         if now >= self._next_rescue:
             self._rescue(now)
-            self._flush_and_claim(now)
+            if not self._stopping:
+                self._flush_and_claim(now)
 
     def _collect(self, now: float) -> None:
         for runner in self._runners:

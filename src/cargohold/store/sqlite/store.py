@@ -415,11 +415,13 @@ class SQLiteStore:
 
     def rescue(self, rescuer: str, now: float) -> RescueReport:
         with self._write() as connection:
+            cancelled = connection.execute(_sql("rescue_cancelled"), {"now": now}).fetchall()
             failed = connection.execute(_sql("rescue_exhausted"), {"now": now}).fetchall()
             requeued = connection.execute(
                 _sql("rescue_requeue"), {"now": now, "rescuer": rescuer}
             ).fetchall()
             for rows, kind, state in (
+                (cancelled, "cancelled", JobState.CANCELLED),
                 (failed, "failed", JobState.FAILED),
                 (requeued, "rescued", JobState.QUEUED),
             ):
