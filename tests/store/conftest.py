@@ -131,3 +131,24 @@ def postgres_url(postgres_template: str) -> Iterator[str]:
     finally:
         _drop(admin, name)
         admin.close()
+
+
+@pytest.fixture
+def empty_postgres_url() -> Iterator[str]:
+    """The URL of a fresh database with no schema at all, dropped after the test."""
+    admin = _admin()
+    name = _new_name("empty")
+    try:
+        _create(admin, name)
+        yield _database_url(name)
+    finally:
+        _drop(admin, name)
+        admin.close()
+
+
+@pytest.fixture
+def postgres_admin() -> Iterator[Any]:
+    """An autocommit connection to the test server, for terminating sessions and the like."""
+    admin = _admin()
+    yield admin
+    admin.close()

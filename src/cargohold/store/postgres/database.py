@@ -39,6 +39,13 @@ KEEPALIVES: Mapping[str, Any] = {
     "keepalives_count": 3,
 }
 """A server that vanished without closing the connection is noticed within about 25 seconds."""
+RETRY_FOR = 15.0
+"""Seconds a verb keeps trying while the server is unreachable (a restart takes a few)."""
+GETCONN_TIMEOUT = 2.0
+RECONNECT_TIMEOUT = 4.0
+"""The pool backs off between attempts to reconnect (1 s, 2 s...); ending an attempt after
+this long and starting a new one on demand keeps a worker from sleeping long after the server
+is back."""
 CLOCK_REFRESH_EVERY = 60.0
 """Seconds between two measurements of the offset between this host's clock and the server's."""
 
@@ -105,6 +112,11 @@ class _CommitLostError(Exception):
     """The connection broke while COMMIT was in flight."""
 
 
+class _DeadConnectionError(Exception):
+    """The pooled connection was dead (the server restarted or ended the session) before
+    COMMIT: nothing was applied, and another connection can be tried at once."""
+
+
 def retryable(error: BaseException) -> bool:
     """Whether `error` left the transaction rolled back (or never begun) and worth a new try:
     a lost connection, a server shutting down or restarting, a deadlock."""
@@ -120,7 +132,7 @@ class Database:
     """A connection pool for one PostgreSQL database, opened again in a forked child."""
 
     def __init__(
-        self, url: str, *, min_size: int = 1, max_size: int = 8, retry_for: float = 60.0
+        self, url: str, *, min_size: int = 1, max_size: int = 8, retry_for: float = RETRY_FOR
     ) -> None:
         self.url = url
         self.shown_url = redact(url)
@@ -162,7 +174,7 @@ class Database:
                 min_size=min_size,
                 max_size=max_size,
                 kwargs={"autocommit": False, "connect_timeout": CONNECT_TIMEOUT, **KEEPALIVES},
-                check=ConnectionPool.check_connection,
+                reconnect_timeout=RECONNECT_TIMEOUT,
                 name="cargohold",
                 open=True,
             )
@@ -184,10 +196,11 @@ class Database:
         again, because running `work` twice could apply it twice."""
         deadline = time.monotonic() + self.retry_for
         delay = 0.02
+        dead_to_skip = self._sizes[1] + 1  # pooled connections found dead, replaced at once
         commit_unknown = False
         while True:
             try:
-                return self._attempt(work, commit_unknown)
+                return self._attempt(work, commit_unknown, deadline)
             except _CommitLostError as lost:
                 error = lost.__cause__ or lost
                 if not idempotent:
@@ -197,6 +210,11 @@ class Database:
                         f"({_first_line(error)})"
                     ) from error
                 commit_unknown = True
+            except _DeadConnectionError as dead:
+                error = dead.__cause__ or dead
+                if dead_to_skip > 0:
+                    dead_to_skip -= 1
+                    continue
             except psycopg.OperationalError as failure:
                 if not retryable(failure):
                     raise
@@ -208,13 +226,19 @@ class Database:
                 ) from error
             log.warning("%s: %s; trying again in %.2fs", what, _first_line(error), delay)
             time.sleep(delay)
-            delay = min(delay * 2, 1.0)
+            delay = min(delay * 2, 0.5)
 
-    def _attempt(self, work: Callable[[Tx], T], commit_unknown: bool) -> T:
-        timeout = max(1.0, self.retry_for)
-        with self.pool().connection(timeout=timeout) as connection:
+    def _attempt(self, work: Callable[[Tx], T], commit_unknown: bool, deadline: float) -> T:
+        wait = min(GETCONN_TIMEOUT, max(0.1, deadline - time.monotonic()))
+        with self.pool().connection(timeout=wait) as connection:
             try:
                 result = work(Tx(connection, commit_unknown))
+            except psycopg.OperationalError as error:
+                if connection.broken:  # dead before COMMIT: nothing was applied
+                    raise _DeadConnectionError() from error
+                with contextlib.suppress(psycopg.Error):
+                    connection.rollback()
+                raise
             except BaseException:
                 with contextlib.suppress(psycopg.Error):
                     connection.rollback()

@@ -6,8 +6,16 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-from cargohold.outcome import Cancelled, Failed, HandedBack, Retrying, Snoozed, Succeeded
-from cargohold.records import Ack, Claim, Event, JobRecord, WorkerInfo
+from cargohold.outcome import (
+    Cancelled,
+    Failed,
+    HandedBack,
+    MemoryKilled,
+    Retrying,
+    Snoozed,
+    Succeeded,
+)
+from cargohold.records import Ack, Claim, Event, JobRecord, TaskStats, WorkerInfo
 from cargohold.states import JobState
 
 _JOB_FIELDS = tuple(f.name for f in fields(JobRecord))
@@ -24,6 +32,7 @@ def ack_statement(ack: Ack, worker_id: str, now: float) -> tuple[str, dict[str, 
         "worker_id": worker_id,
         "now": now,
         "reason": None,
+        "peak_memory": ack.peak_memory,
     }
     match outcome:
         case Succeeded(result):
@@ -46,6 +55,9 @@ def ack_statement(ack: Ack, worker_id: str, now: float) -> tuple[str, dict[str, 
         case HandedBack(reason):
             name = "ack_handed_back"
             params.update(reason=reason)
+        case MemoryKilled(run_at, error, reservation):
+            name = "ack_memory_killed"
+            params.update(run_at=run_at, error=error, reservation=reservation, reason=error)
         case _:
             raise TypeError(f"not an outcome: {outcome!r}")
     params["kind"] = name.removeprefix("ack_")
@@ -85,4 +97,15 @@ def worker(row: dict[str, Any]) -> WorkerInfo:
         concurrency=row["concurrency"],
         started_at=row["started_at"],
         last_seen=row["last_seen"],
+        memory_budget=row["memory_budget"],
+        memory_free=row["memory_free"],
+    )
+
+
+def task_stats(row: dict[str, Any]) -> TaskStats:
+    return TaskStats(
+        task=row["task"],
+        peaks=tuple(row["peaks"]),
+        durations=tuple(row["durations"]),
+        learned_memory=row["learned_memory"],
     )

@@ -4,11 +4,11 @@ none stays open while a job runs."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from typing import Any
 
 from cargohold.errors import InvalidTransitionError, JobNotFoundError, SchemaError
+from cargohold.memory.admission import RUNNER_OVERHEAD, MemoryOffer
 from cargohold.records import (
     Ack,
     Claim,
@@ -17,15 +17,18 @@ from cargohold.records import (
     HeartbeatReply,
     JobFilter,
     JobRecord,
+    MemoryReport,
     NewJob,
     ProgressUpdate,
     QueueCounts,
     RescueReport,
+    TaskStats,
     WorkerInfo,
 )
 from cargohold.states import JobState
-from cargohold.store.postgres import rows
+from cargohold.store.postgres import hotpath, rows
 from cargohold.store.postgres.database import PACKAGE, Database, Tx
+from cargohold.store.postgres.hotpath import ClaimRequest
 from cargohold.store.postgres.wakeup import ListenWakeup
 from cargohold.store.sqlfiles import migrations
 
@@ -87,6 +90,7 @@ class PostgresStore:
                     "run_at": now if job.run_at is None else job.run_at,
                     "now": now,
                     "timeout": job.timeout,
+                    "memory": job.memory,
                 }
                 row = tx.one("enqueue", params)
                 if row is None:  # its key is taken, or an earlier try of this call wrote it
@@ -111,49 +115,39 @@ class PostgresStore:
         limit: int,
         lease: float,
         now: float,
+        memory: MemoryOffer | None = None,
     ) -> list[Claim]:
-        if limit <= 0:
-            return []
-        batch = secrets.token_hex(4)  # every lease token of this claim starts with it
-        params: dict[str, Any] = {
-            "worker_id": worker_id,
-            "limit": limit,
-            "lease": lease,
-            "now": now,
-            "batch": batch,
-            "queues": None if queues is None else list(queues),
-        }
-        name = "claim" if queues is None else "claim_from_queues"
-
-        def work(tx: Tx) -> list[Claim]:
-            if tx.commit_unknown:  # the jobs it claimed, if that commit landed
-                return [rows.claim(row) for row in tx.rows("claim_recover", params)]
-            return [rows.claim(row) for row in tx.rows(name, params)]
-
-        return self._database.transaction(work, what="claim")
+        request = ClaimRequest(worker_id, queues, limit, lease, now, memory)
+        return self._database.transaction(lambda tx: hotpath.claim(tx, request), what="claim")
 
     def ack(self, worker_id: str, acks: Sequence[Ack], now: float) -> list[bool]:
-        def work(tx: Tx) -> list[bool]:
-            accepted, ready = [], []
-            for ack in acks:
-                name, params = rows.ack_statement(ack, worker_id, now)
-                row = tx.one(name, params)
-                if row is None:
-                    # Refused, unless an earlier try of this very call landed it.
-                    accepted.append(tx.commit_unknown and tx.one("ack_landed", params) is not None)
-                    continue
-                accepted.append(True)
-                if row["state"] == JobState.QUEUED:
-                    ready.append(row["queue"])
-            tx.notify(ready)
-            return accepted
+        return self._database.transaction(
+            lambda tx: hotpath.ack(tx, worker_id, acks, now), what="ack"
+        )
 
-        return self._database.transaction(work, what="ack")
+    def ack_and_claim(
+        self,
+        worker_id: str,
+        acks: Sequence[Ack],
+        queues: Sequence[str] | None,
+        limit: int,
+        lease: float,
+        now: float,
+        memory: MemoryOffer | None = None,
+    ) -> tuple[list[bool], list[Claim]]:
+        request = ClaimRequest(worker_id, queues, limit, lease, now, memory)
 
-    def heartbeat(self, worker_id: str, lease: float, now: float) -> HeartbeatReply:
+        def work(tx: Tx) -> tuple[list[bool], list[Claim]]:
+            return hotpath.ack(tx, worker_id, acks, now), hotpath.claim(tx, request)
+
+        return self._database.transaction(work, what="ack_and_claim")
+
+    def heartbeat(
+        self, worker_id: str, lease: float, now: float, memory: MemoryReport | None = None
+    ) -> HeartbeatReply:
         def work(tx: Tx) -> HeartbeatReply:
             held = tx.rows("heartbeat", {"worker_id": worker_id, "lease": lease, "now": now})
-            tx.run("touch_worker", {"id": worker_id, "now": now})
+            tx.run("touch_worker", _touch_params(worker_id, now, memory))
             return HeartbeatReply(
                 held=frozenset(row["id"] for row in held),
                 cancel_requested=frozenset(row["id"] for row in held if row["cancel_requested"]),
@@ -183,6 +177,7 @@ class PostgresStore:
     def rescue(self, rescuer: str, now: float) -> RescueReport:
         def work(tx: Tx) -> RescueReport:
             params = {"now": now, "rescuer": rescuer}
+            tx.rows("rescue_cancelled", params)  # their cancel was asked for: finish it
             failed = tx.rows("rescue_exhausted", params)
             requeued = tx.rows("rescue_requeue", params)
             promoted = tx.rows("promote_scheduled", params)
@@ -237,13 +232,15 @@ class PostgresStore:
             "queues": None if info.queues is None else list(info.queues),
             "concurrency": info.concurrency,
             "now": info.started_at,
+            "memory_budget": info.memory_budget,
+            "memory_free": info.memory_free,
         }
         self._database.transaction(
             lambda tx: tx.run("register_worker", params), what="register_worker"
         )
 
-    def touch_worker(self, worker_id: str, now: float) -> None:
-        params = {"id": worker_id, "now": now}
+    def touch_worker(self, worker_id: str, now: float, memory: MemoryReport | None = None) -> None:
+        params = _touch_params(worker_id, now, memory)
         self._database.transaction(lambda tx: tx.run("touch_worker", params), what="touch_worker")
 
     def unregister_worker(self, worker_id: str) -> None:
@@ -264,7 +261,7 @@ class PostgresStore:
         return self._database.transaction(lambda tx: tx.rows(name, params), what=name)
 
     def get_job(self, job_id: str) -> JobRecord | None:
-        found = self._read("get_job", {"job_id": job_id})
+        found = self._read("get_job", {"job_id": job_id, "overhead": RUNNER_OVERHEAD})
         return rows.job_record(found[0]) if found else None
 
     def find_jobs(self, query: JobFilter) -> list[JobRecord]:
@@ -284,6 +281,7 @@ class PostgresStore:
                 "newest_first": query.newest_first,
                 "limit": query.limit,
                 "offset": query.offset,
+                "overhead": RUNNER_OVERHEAD,
             },
         )
         return [rows.job_record(row) for row in found]
@@ -302,9 +300,31 @@ class PostgresStore:
     def list_workers(self) -> list[WorkerInfo]:
         return [rows.worker(row) for row in self._read("list_workers")]
 
+    def task_stats(self) -> list[TaskStats]:
+        return [rows.task_stats(row) for row in self._read("all_task_stats")]
+
+    def head_need(self, queues: Sequence[str] | None, now: float) -> tuple[str, int | None] | None:
+        """The first job in line for these queues and its memory need (None if unknown)."""
+        params = {
+            "queues": None if queues is None else list(queues),
+            "now": now,
+            "overhead": RUNNER_OVERHEAD,
+        }
+        found = self._read("head_need", params)
+        return (found[0]["id"], found[0]["need"]) if found else None
+
+
+def _touch_params(worker_id: str, now: float, memory: MemoryReport | None) -> dict[str, Any]:
+    return {
+        "id": worker_id,
+        "now": now,
+        "memory_budget": None if memory is None else memory.budget,
+        "memory_free": None if memory is None else memory.free,
+    }
+
 
 def _require_job(tx: Tx, job_id: str) -> JobRecord:
-    row = tx.one("get_job", {"job_id": job_id})
+    row = tx.one("get_job", {"job_id": job_id, "overhead": RUNNER_OVERHEAD})
     if row is None:
         raise JobNotFoundError(f"no job has id {job_id!r}")
     return rows.job_record(row)

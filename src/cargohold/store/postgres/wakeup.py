@@ -1,16 +1,18 @@
 """Wake-ups for PostgreSQL: an idle worker LISTENs on its own connection; a transaction that
 makes a job ready NOTIFYs, so the worker hears of it the moment that transaction commits.
 
-The connection may die (server restart, terminated backend, network). Then `fileno()` hands
-out a descriptor that never becomes readable, so the worker falls back to polling, and every
-call to `fileno()` or `drain()` tries to connect and LISTEN again, at most once a second.
-Nothing here raises: a missed wake-up costs one poll interval, never a job.
+The connection may die (server restart, terminated backend, network). `drain()` notices and
+connects again at once; while that fails, `fileno()` hands out a descriptor that never
+becomes readable, so the worker falls back to polling, and every call to `fileno()` or
+`drain()` tries again, at most once a second. Nothing here raises: a missed wake-up costs one
+poll interval, never a job.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import select
 import socket
 import time
 from collections.abc import Callable
@@ -50,10 +52,12 @@ class ListenWakeup:
             self._listen()
             return
         try:
-            for _ in connection.notifies(timeout=0):
-                pass
+            _consume(connection)
+            if _readable(connection):  # not a notification: likely the server's goodbye
+                connection.execute(sql("ping"))  # raises if the connection is gone
+                _consume(connection)
         except psycopg.Error as error:
-            log.warning("wake-up connection lost (%s); polling until it is back", error)
+            log.warning("wake-up connection lost (%s); polling until it is back", _first(error))
         else:
             if not connection.closed:
                 return
@@ -69,19 +73,18 @@ class ListenWakeup:
     # -- helpers -----------------------------------------------------------------------------
 
     def _listen(self) -> None:
+        """Connect and LISTEN, unless the last attempt failed less than a second ago."""
         if self._closed or time.monotonic() < self._next_attempt:
             return
-        self._next_attempt = time.monotonic() + RECONNECT_EVERY
+        connection = None
         try:
             connection = self._connect(autocommit=True)
-        except psycopg.Error as error:
-            log.debug("cannot LISTEN yet: %s", error)
-            return
-        try:
             connection.execute(sql("listen"))
         except psycopg.Error as error:
-            log.debug("cannot LISTEN yet: %s", error)
-            connection.close()
+            log.debug("cannot LISTEN yet: %s", _first(error))
+            self._next_attempt = time.monotonic() + RECONNECT_EVERY
+            if connection is not None:
+                connection.close()
             return
         self._connection = connection
 
@@ -90,3 +93,17 @@ class ListenWakeup:
             with contextlib.suppress(psycopg.Error):
                 self._connection.close()
             self._connection = None
+
+
+def _consume(connection: psycopg.Connection[Any]) -> None:
+    for _ in connection.notifies(timeout=0):
+        pass
+
+
+def _readable(connection: psycopg.Connection[Any]) -> bool:
+    readable, _, _ = select.select([connection.fileno()], [], [], 0)
+    return bool(readable)
+
+
+def _first(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]

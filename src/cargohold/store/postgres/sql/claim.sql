@@ -20,7 +20,10 @@ claimed AS (
     FROM ready
     WHERE jobs.id = ready.id
     RETURNING jobs.id, jobs.task, jobs.queue, jobs.args, jobs.attempt, jobs.max_attempts,
-              jobs.crashes, jobs.lease_token, jobs.timeout
+              jobs.crashes, jobs.memory_kills, jobs.lease_token, jobs.timeout,
+              coalesce(jobs.reservation,
+                       (SELECT learned_memory FROM task_stats s WHERE s.task = jobs.task),
+                       jobs.memory + %(overhead)s::bigint) AS need
 ),
 logged AS (
     INSERT INTO events (job_id, at, kind, state, attempt, lease_token, worker_id)

@@ -1,3 +1,6 @@
-SELECT id, task, queue, args, attempt, max_attempts, crashes, lease_token, timeout
-FROM jobs
-WHERE worker_id = %(worker_id)s AND state = 'running' AND left(lease_token, 8) = %(batch)s
+SELECT j.id, j.task, j.queue, j.args, j.attempt, j.max_attempts, j.crashes, j.memory_kills,
+       j.lease_token, j.timeout,
+       coalesce(j.reservation, s.learned_memory, j.memory + %(overhead)s::bigint) AS need
+FROM jobs j LEFT JOIN task_stats s ON s.task = j.task
+WHERE j.worker_id = %(worker_id)s AND j.state = 'running' AND left(j.lease_token, 8) = %(batch)s
+ORDER BY j.priority DESC, j.run_at, j.id

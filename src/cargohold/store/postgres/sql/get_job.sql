@@ -1,1 +1,4 @@
-SELECT * FROM jobs WHERE id = %(job_id)s
+SELECT jobs.*,
+       coalesce(jobs.reservation, s.learned_memory, jobs.memory + %(overhead)s::bigint) AS need
+FROM jobs LEFT JOIN task_stats s ON s.task = jobs.task
+WHERE jobs.id = %(job_id)s

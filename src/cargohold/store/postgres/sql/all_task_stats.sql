@@ -1,0 +1,1 @@
+SELECT * FROM task_stats ORDER BY task

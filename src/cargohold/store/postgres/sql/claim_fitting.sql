@@ -1,0 +1,34 @@
+WITH ready AS (
+    SELECT j.id,
+           coalesce(j.reservation, s.learned_memory, j.memory + %(overhead)s::bigint) AS need
+    FROM jobs j LEFT JOIN task_stats s ON s.task = j.task
+    WHERE j.state IN ('queued', 'scheduled') AND j.run_at <= %(now)s::float8
+      AND (%(queues)s::text[] IS NULL OR j.queue = ANY(%(queues)s::text[]))
+      AND coalesce(j.reservation, s.learned_memory, j.memory + %(overhead)s::bigint,
+                   %(unknown_need)s::bigint) <= %(free)s::bigint
+    ORDER BY j.priority DESC, j.run_at, j.id
+    LIMIT 1
+    FOR UPDATE OF j SKIP LOCKED
+),
+claimed AS (
+    UPDATE jobs
+    SET state = 'running',
+        attempt = jobs.attempt + 1,
+        lease_token = %(batch)s || left(replace(gen_random_uuid()::text, '-', ''), 16),
+        lease_expires_at = %(now)s::float8 + %(lease)s::float8,
+        worker_id = %(worker_id)s,
+        started_at = %(now)s,
+        finished_at = NULL,
+        progress_current = NULL,
+        progress_total = NULL,
+        progress_message = NULL
+    FROM ready
+    WHERE jobs.id = ready.id
+    RETURNING jobs.id, jobs.task, jobs.queue, jobs.args, jobs.attempt, jobs.max_attempts,
+              jobs.crashes, jobs.memory_kills, jobs.lease_token, jobs.timeout, ready.need
+),
+logged AS (
+    INSERT INTO events (job_id, at, kind, state, attempt, lease_token, worker_id)
+    SELECT id, %(now)s, 'claimed', 'running', attempt, lease_token, %(worker_id)s FROM claimed
+)
+SELECT * FROM claimed

@@ -1,0 +1,263 @@
+"""What only the PostgreSQL store has to get right: lost connections, lost commits, LISTEN
+after a reconnect, concurrent migrations, the database clock, forked children."""
+
+from __future__ import annotations
+
+import os
+import select
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+psycopg = pytest.importorskip("psycopg")
+
+from cargohold.errors import StoreError  # noqa: E402
+from cargohold.outcome import Failed, Succeeded  # noqa: E402
+from cargohold.records import Ack, JobFilter  # noqa: E402
+from cargohold.states import JobState  # noqa: E402
+from cargohold.store import open_store  # noqa: E402
+from cargohold.store.postgres import wakeup as wakeup_module  # noqa: E402
+from cargohold.store.postgres.database import PACKAGE, redact  # noqa: E402
+from cargohold.store.postgres.store import PostgresStore  # noqa: E402
+from cargohold.store.sqlfiles import migrations  # noqa: E402
+from tests.store.test_contract import LEASE, T0, WORKER, enqueue_one, kinds, new_job  # noqa: E402
+
+
+@pytest.fixture
+def pg(postgres_url: str) -> Iterator[PostgresStore]:
+    opened = PostgresStore(postgres_url)
+    yield opened
+    opened.close()
+
+
+def terminate_sessions(admin: Any, url: str) -> int:
+    """End every session on the store's database, as a server restart would."""
+    database = url.rsplit("/", 1)[1]
+    rows = admin.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        " WHERE datname = %s AND pid <> pg_backend_pid()",
+        [database],
+    ).fetchall()
+    return len(rows)
+
+
+# -- lost connections -------------------------------------------------------------------------
+
+
+def test_verbs_carry_on_after_every_session_is_terminated(
+    pg: PostgresStore, postgres_url: str, postgres_admin: Any
+) -> None:
+    job_id = enqueue_one(pg)
+    assert terminate_sessions(postgres_admin, postgres_url) >= 1
+    claim = pg.claim(WORKER, None, 1, LEASE, T0)[0]
+    assert claim.id == job_id
+    terminate_sessions(postgres_admin, postgres_url)
+    assert pg.ack(WORKER, [Ack(job_id, claim.lease_token, Succeeded("1"))], T0 + 1) == [True]
+    assert kinds(pg, job_id) == ["enqueued", "claimed", "succeeded"]
+
+
+def test_wakeup_listens_again_after_its_session_is_terminated(
+    pg: PostgresStore, postgres_url: str, postgres_admin: Any
+) -> None:
+    wakeup = pg.wakeup()
+    try:
+        terminate_sessions(postgres_admin, postgres_url)
+        # Given a dead connection, the worker's wait wakes up and drains: nothing raises.
+        readable, _, _ = select.select([wakeup.fileno()], [], [], 5.0)
+        assert readable, "a terminated LISTEN session should make its descriptor readable"
+        wakeup.drain()
+        # Then it listens again at once: the next ready job wakes it.
+        enqueue_one(pg, pg.now())
+        readable, _, _ = select.select([wakeup.fileno()], [], [], 5.0)
+        assert readable, "no wake-up after the LISTEN session was re-established"
+        wakeup.drain()
+        readable, _, _ = select.select([wakeup.fileno()], [], [], 0.2)
+        assert readable == [], "drain() should leave nothing pending"
+    finally:
+        wakeup.close()
+
+
+def test_wakeup_survives_a_server_it_cannot_reach() -> None:
+    def refuse(**options: object) -> Any:
+        raise psycopg.OperationalError("connection refused")
+
+    wakeup = wakeup_module.ListenWakeup(refuse)
+    try:
+        readable, _, _ = select.select([wakeup.fileno()], [], [], 0.05)
+        assert readable == []  # the worker polls instead
+        wakeup.drain()
+    finally:
+        wakeup.close()
+
+
+# -- lost commits: the connection breaks after COMMIT reached the server ----------------------
+
+
+@pytest.fixture
+def commit_lost_once(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Make the next COMMIT land on the server but fail on the client, as a connection that
+    breaks while the server's answer is on its way would."""
+    real_commit = psycopg.Connection.commit
+    armed = {"on": False}
+
+    def commit(connection: Any) -> None:
+        real_commit(connection)
+        if armed["on"]:
+            armed["on"] = False
+            raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(psycopg.Connection, "commit", commit)
+    return armed
+
+
+def test_a_lost_commit_of_enqueue_writes_the_job_once(
+    pg: PostgresStore, commit_lost_once: Any
+) -> None:
+    job = new_job(key="k1")
+    commit_lost_once["on"] = True
+    [result] = pg.enqueue([job], T0)
+    assert (result.id, result.created) == (job.id, True)
+    assert len(pg.find_jobs(JobFilter())) == 1
+    assert kinds(pg, job.id) == ["enqueued"]
+
+
+def test_a_lost_commit_of_claim_returns_the_claimed_jobs(
+    pg: PostgresStore, commit_lost_once: Any
+) -> None:
+    ids = {enqueue_one(pg) for _ in range(3)}
+    enqueue_one(pg)
+    commit_lost_once["on"] = True
+    claims = pg.claim(WORKER, None, 3, LEASE, T0)
+    assert {c.id for c in claims} <= ids and len(claims) == 3
+    for claim in claims:
+        job = pg.get_job(claim.id)
+        assert job is not None and job.lease_token == claim.lease_token
+        assert kinds(pg, claim.id) == ["enqueued", "claimed"]
+    assert len(pg.claim(WORKER, None, 10, LEASE, T0)) == 1
+
+
+def test_a_lost_commit_of_ack_is_reported_accepted_and_applied_once(
+    pg: PostgresStore, commit_lost_once: Any
+) -> None:
+    done, refused = enqueue_one(pg), enqueue_one(pg)
+    claims = {c.id: c for c in pg.claim(WORKER, None, 2, LEASE, T0)}
+    commit_lost_once["on"] = True
+    accepted = pg.ack(
+        WORKER,
+        [
+            Ack(done, claims[done].lease_token, Succeeded("1")),
+            Ack(refused, "not-its-token", Failed("x")),
+        ],
+        T0 + 1,
+    )
+    assert accepted == [True, False]
+    assert kinds(pg, done) == ["enqueued", "claimed", "succeeded"]
+    assert pg.get_job(refused).state == JobState.RUNNING  # type: ignore[union-attr]
+
+
+def test_a_lost_commit_of_retry_is_reported_not_repeated(
+    pg: PostgresStore, commit_lost_once: Any
+) -> None:
+    job_id = enqueue_one(pg)
+    claim = pg.claim(WORKER, None, 1, LEASE, T0)[0]
+    pg.ack(WORKER, [Ack(job_id, claim.lease_token, Failed("bad"))], T0)
+    commit_lost_once["on"] = True
+    with pytest.raises(StoreError, match="may or may not have been applied"):
+        pg.retry(job_id, T0 + 1)
+    assert kinds(pg, job_id)[-1] == "retried"
+
+
+# -- schema, clock, processes -----------------------------------------------------------------
+
+
+def test_concurrent_first_starts_migrate_once(empty_postgres_url: str) -> None:
+    errors: list[BaseException] = []
+    stores: list[PostgresStore] = []
+
+    def start() -> None:
+        try:
+            stores.append(PostgresStore(empty_postgres_url))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with psycopg.connect(empty_postgres_url) as connection:
+        applied = connection.execute("SELECT version FROM cargohold_migrations ORDER BY 1")
+        versions = [version for (version,) in applied.fetchall()]
+    assert versions == [version for version, _, _ in migrations(PACKAGE)]
+    for opened in stores:
+        opened.close()
+
+
+def test_now_is_the_database_clock_even_when_ours_is_wrong(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + 3600)  # this host is an hour ahead
+    opened = PostgresStore(postgres_url)
+    try:
+        with psycopg.connect(postgres_url) as connection:
+            row = connection.execute("SELECT extract(epoch FROM clock_timestamp())::float8")
+            server = row.fetchone()[0]
+        assert abs(opened.now() - server) < 0.5
+    finally:
+        opened.close()
+
+
+def test_a_forked_child_uses_its_own_connections(pg: PostgresStore) -> None:
+    first = enqueue_one(pg)
+    pid = os.fork()
+    if pid == 0:  # the child: enqueue through the inherited store, then vanish
+        try:
+            pg.enqueue([new_job(task="from_child")], T0)
+            os._exit(0)
+        except BaseException:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    # The parent's pooled sessions were not touched by the child.
+    assert {j.task for j in pg.find_jobs(JobFilter())} == {"t", "from_child"}
+    assert first in {c.id for c in pg.claim(WORKER, None, 2, LEASE, T0)}
+
+
+def test_open_store_picks_postgres_for_both_schemes(postgres_url: str) -> None:
+    for url in (postgres_url, postgres_url.replace("postgresql://", "postgres://", 1)):
+        opened = open_store(url)
+        try:
+            assert isinstance(opened, PostgresStore)
+        finally:
+            opened.close()
+
+
+def test_an_unreachable_server_is_named_in_the_error() -> None:
+    with pytest.raises(StoreError, match=r"cannot use the PostgreSQL store .*127\.0\.0\.1:1/") as e:
+        PostgresStore("postgresql://postgres:hunter2@127.0.0.1:1/nowhere")
+    assert "hunter2" not in str(e.value)
+
+
+def test_passwords_never_reach_the_url_shown() -> None:
+    shown = redact("postgresql://app:hunter2@db.internal:5432/jobs?sslmode=require&password=x")
+    assert "hunter2" not in shown and "password=x" not in shown
+    assert shown.startswith("postgresql://app:***@db.internal:5432/jobs")
+
+
+def test_a_lost_commit_of_ack_and_claim_returns_both_halves(
+    pg: PostgresStore, commit_lost_once: Any
+) -> None:
+    done = enqueue_one(pg)
+    claim = pg.claim(WORKER, None, 1, LEASE, T0)[0]
+    following = enqueue_one(pg, T0 + 1)
+    commit_lost_once["on"] = True
+    accepted, claims = pg.ack_and_claim(
+        WORKER, [Ack(done, claim.lease_token, Succeeded("1"))], None, 5, LEASE, T0 + 2
+    )
+    assert accepted == [True] and [c.id for c in claims] == [following]
+    assert kinds(pg, following) == ["enqueued", "claimed"]
