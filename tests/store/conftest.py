@@ -48,107 +48,103 @@ def _unavailable(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
-def _database_url(name: str) -> str:
-    return urlunsplit(urlsplit(POSTGRES_ADMIN_URL)._replace(path=f"/{name}"))
+class PostgresDatabases:
+    """Creates and drops the test databases; a test run that died leaves none for long."""
 
-
-def _admin() -> Any:
-    try:
-        import psycopg
-    except ModuleNotFoundError:
-        _unavailable("PostgreSQL tests need psycopg: pip install -e '.[postgres]'")
-    try:
-        return psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as error:
-        _unavailable(f"PostgreSQL at {POSTGRES_ADMIN_URL} is unreachable: {error}")
-
-
-def _new_name(kind: str) -> str:
-    return f"{_PREFIX}{os.getpid()}_{kind}_{secrets.token_hex(3)}"
-
-
-def _create(admin: Any, name: str, template: str | None = None) -> None:
-    from psycopg import errors, sql
-
-    statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
-    if template is not None:
-        statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
-    for _ in range(50):  # the template's last session may still be closing
+    def __init__(self) -> None:
         try:
-            admin.execute(statement)
-            return
-        except errors.ObjectInUse:
-            time.sleep(0.1)
-    admin.execute(statement)
-
-
-def _drop(admin: Any, name: str) -> None:
-    from psycopg import sql
-
-    admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-def _drop_leftovers(admin: Any) -> None:
-    """Drop the test databases of test runs that died before cleaning up (their pid is gone)."""
-    names = admin.execute(
-        "SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{_PREFIX}%"]
-    ).fetchall()
-    for (name,) in names:
-        pid = int(name.removeprefix(_PREFIX).split("_", 1)[0])
+            import psycopg
+        except ModuleNotFoundError:
+            _unavailable("PostgreSQL tests need psycopg: pip install -e '.[postgres]'")
         try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            _drop(admin, name)
-        except PermissionError:
-            pass
+            self.admin = psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3)
+        except psycopg.OperationalError as error:
+            _unavailable(f"PostgreSQL at {POSTGRES_ADMIN_URL} is unreachable: {error}")
+        self._drop_leftovers()
+
+    def create(self, kind: str, template: str | None = None) -> str:
+        """A new database (a copy of `template`, else empty); its name."""
+        from psycopg import errors, sql
+
+        name = f"{_PREFIX}{os.getpid()}_{kind}_{secrets.token_hex(3)}"
+        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template is not None:
+            statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+        for _ in range(50):  # the template's last session may still be closing
+            try:
+                self.admin.execute(statement)
+                return name
+            except errors.ObjectInUse:
+                time.sleep(0.1)
+        self.admin.execute(statement)
+        return name
+
+    def drop(self, name: str) -> None:
+        from psycopg import sql
+
+        statement = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+        self.admin.execute(statement.format(sql.Identifier(name)))
+
+    @staticmethod
+    def url(name: str) -> str:
+        return urlunsplit(urlsplit(POSTGRES_ADMIN_URL)._replace(path=f"/{name}"))
+
+    def _drop_leftovers(self) -> None:
+        """Drop the databases of test runs that died before cleaning up (their pid is gone)."""
+        names = self.admin.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{_PREFIX}%"]
+        ).fetchall()
+        for (name,) in names:
+            pid = int(name.removeprefix(_PREFIX).split("_", 1)[0])
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                self.drop(name)
+            except PermissionError:
+                pass
 
 
 @pytest.fixture(scope="session")
-def postgres_template() -> Iterator[str]:
+def postgres_databases() -> Iterator[PostgresDatabases]:
+    databases = PostgresDatabases()
+    yield databases
+    databases.admin.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_databases: PostgresDatabases) -> Iterator[str]:
     """A database with every migration applied, copied by `CREATE DATABASE ... TEMPLATE`."""
     from cargohold.store.postgres.store import PostgresStore
 
-    admin = _admin()
-    _drop_leftovers(admin)
-    name = _new_name("template")
-    _create(admin, name)
+    name = postgres_databases.create("template")
     try:
-        PostgresStore(_database_url(name)).close()
+        PostgresStore(postgres_databases.url(name)).close()
         yield name
     finally:
-        _drop(admin, name)
-        admin.close()
+        postgres_databases.drop(name)
 
 
 @pytest.fixture
-def postgres_url(postgres_template: str) -> Iterator[str]:
+def postgres_url(postgres_databases: PostgresDatabases, postgres_template: str) -> Iterator[str]:
     """The URL of a fresh, migrated database of its own, dropped after the test."""
-    admin = _admin()
-    name = _new_name("db")
+    name = postgres_databases.create("db", template=postgres_template)
     try:
-        _create(admin, name, template=postgres_template)
-        yield _database_url(name)
+        yield postgres_databases.url(name)
     finally:
-        _drop(admin, name)
-        admin.close()
+        postgres_databases.drop(name)
 
 
 @pytest.fixture
-def empty_postgres_url() -> Iterator[str]:
+def empty_postgres_url(postgres_databases: PostgresDatabases) -> Iterator[str]:
     """The URL of a fresh database with no schema at all, dropped after the test."""
-    admin = _admin()
-    name = _new_name("empty")
+    name = postgres_databases.create("empty")
     try:
-        _create(admin, name)
-        yield _database_url(name)
+        yield postgres_databases.url(name)
     finally:
-        _drop(admin, name)
-        admin.close()
+        postgres_databases.drop(name)
 
 
 @pytest.fixture
-def postgres_admin() -> Iterator[Any]:
+def postgres_admin(postgres_databases: PostgresDatabases) -> Any:
     """An autocommit connection to the test server, for terminating sessions and the like."""
-    admin = _admin()
-    yield admin
-    admin.close()
+    return postgres_databases.admin
