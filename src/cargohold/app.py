@@ -11,6 +11,7 @@ from cargohold.job import Job
 from cargohold.payload import encode_arguments
 from cargohold.policy import Backoff
 from cargohold.records import JobRecord, NewJob
+from cargohold.resource import Resource
 from cargohold.settings import Settings
 from cargohold.states import JobState
 from cargohold.store import open_store
@@ -52,6 +53,7 @@ class App:
         self.settings = settings
         self._store: Store | None = None if store is None or isinstance(store, str) else store
         self.tasks: dict[str, Task[Any, Any]] = {}
+        self.resources: dict[str, Resource[Any]] = {}
 
     def __repr__(self) -> str:
         return f"<App store={self.settings.store!r} tasks={len(self.tasks)}>"
@@ -84,6 +86,7 @@ class App:
         backoff: Backoff | str | float = DEFAULT_BACKOFF,
         timeout: str | float | None = None,
         memory: str | int | None = None,
+        resources: Sequence[str | Resource[Any]] = (),
     ) -> TaskDecorator: ...
 
     def task(
@@ -98,13 +101,15 @@ class App:
         backoff: Backoff | str | float = DEFAULT_BACKOFF,
         timeout: str | float | None = None,
         memory: str | int | None = None,
+        resources: Sequence[str | Resource[Any]] = (),
     ) -> Task[Any, Any] | TaskDecorator:
         """Register a function as a task: `@app.task` or `@app.task(retries=5, timeout="10m")`.
 
         retries: failed attempts retried, with exponential `backoff` (a `Backoff`, or its
         base delay such as "2s"); timeout: a run taking longer is killed and counts as a
         failed attempt; memory: the peak memory a run needs ("400MB"), which the worker
-        reserves before starting it until the task's measured peaks take over.
+        reserves before starting it until the task's measured peaks take over; resources:
+        the resources (names or objects) it uses, so it runs preferably where they are warm.
         """
 
         def register(function: Callable[Q, T]) -> Task[Q, T]:
@@ -126,11 +131,40 @@ class App:
                 else Backoff(base=parse_duration(backoff)),
                 timeout=None if timeout is None else parse_duration(timeout),
                 memory=None if memory is None else parse_size(memory),
+                resources=tuple(self._resource_names(resources)),
             )
             self.tasks[task_name] = registered
             return registered
 
         return register if fn is None else register(fn)
+
+    def resource(
+        self, name: str, *, memory: str | int | None = None
+    ) -> Callable[[Callable[[], T]], Resource[T]]:
+        """Declare a resource: `@app.resource("unet", memory="150MB")` on its loader."""
+
+        def declare(loader: Callable[[], T]) -> Resource[T]:
+            if name in self.resources:
+                raise ConfigurationError(f"a resource named {name!r} is already declared")
+            declared = Resource(name, loader, None if memory is None else parse_size(memory))
+            self.resources[name] = declared
+            return declared
+
+        return declare
+
+    def loaded_resources(self) -> tuple[str, ...]:
+        """Names of the resources this process holds."""
+        return tuple(name for name, resource in self.resources.items() if resource.loaded)
+
+    def _resource_names(self, resources: Sequence[str | Resource[Any]]) -> list[str]:
+        names = [r if isinstance(r, str) else r.name for r in resources]
+        unknown = [name for name in names if name not in self.resources]
+        if unknown:
+            raise ConfigurationError(
+                f"resources {unknown} are not declared; declare them first with "
+                "@app.resource(name, memory=...)"
+            )
+        return names
 
     def get_task(self, name: str) -> Task[Any, Any]:
         try:

@@ -6,8 +6,18 @@ import random
 from dataclasses import dataclass, replace
 
 from cargohold.errors import ConfigurationError
-from cargohold.outcome import Cancelled, Failed, Outcome, Retrying, Snoozed, Succeeded
+from cargohold.memory.admission import MAX_MEMORY_KILLS, reservation_after_kill
+from cargohold.outcome import (
+    Cancelled,
+    Failed,
+    MemoryKilled,
+    Outcome,
+    Retrying,
+    Snoozed,
+    Succeeded,
+)
 from cargohold.records import Claim
+from cargohold.units import format_size
 from cargohold.worker.messages import RunReport
 
 
@@ -129,3 +139,31 @@ def decide_crash(
         rng=rng,
     )
     return replace(outcome, crashed=True)
+
+
+def decide_memory_kill(
+    claim: Claim,
+    reason: str,
+    *,
+    reserved: int,
+    peak: int,
+    budget: int,
+    limit: str,
+    now: float,
+) -> MemoryKilled | Failed:
+    """A job killed for outgrowing its reservation runs again with a larger one (counted
+    apart from ordinary attempts), until it has had the whole budget and still did not fit."""
+    kills = claim.memory_kills + 1
+    if reserved >= budget or kills >= MAX_MEMORY_KILLS:
+        return Failed(
+            f"out of memory: {reason}; it was killed {kills} time(s) for memory, the last time "
+            f"with {format_size(reserved)} reserved, and this worker's whole budget for jobs "
+            f"is {format_size(budget)} ({limit}); give the container more memory or make "
+            f"task {claim.task!r} use less"
+        )
+    grown = reservation_after_kill(reserved, peak, budget)
+    return MemoryKilled(
+        now,
+        f"out of memory: {reason}; retrying with {format_size(grown)} reserved",
+        grown,
+    )

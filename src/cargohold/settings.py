@@ -44,6 +44,18 @@ def _parse_count(value: str | int) -> int:
     return number
 
 
+def _parse_optional_size(value: str | int | None) -> int | None:
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "auto")):
+        return None
+    return parse_size(value)
+
+
+def _parse_optional_positive_int(value: str | int | None) -> int | None:
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "auto")):
+        return None
+    return _parse_positive_int(value)
+
+
 def _setting(default: Any, parse: Callable[[Any], Any], help: str) -> Any:
     return field(default=default, metadata={"parse": parse, "help": help})
 
@@ -54,7 +66,24 @@ class Settings:
     queues: tuple[str, ...] | None = _setting(
         None, _parse_queues, "comma-separated queues to take jobs from"
     )
-    concurrency: int = _setting(2, _parse_positive_int, "jobs run at once (runner processes)")
+    concurrency: int | None = _setting(
+        None,
+        _parse_optional_positive_int,
+        "most jobs run at once (runner processes); auto: from the memory budget",
+    )
+    memory: int | None = _setting(
+        None,
+        _parse_optional_size,
+        "memory limit to keep jobs under (e.g. 512MB); auto: the container's, else the host's",
+    )
+    memory_headroom: int | None = _setting(
+        None, _parse_optional_size, "memory kept free below the limit; auto: 8%, at least 32MiB"
+    )
+    recycle_growth: int = _setting(
+        64 * 1024 * 1024,
+        parse_size,
+        "replace an idle runner that grew this much over its start size",
+    )
     poll_interval: float = _setting(
         1.0, parse_duration, "how often an idle worker looks for jobs without a wake-up"
     )

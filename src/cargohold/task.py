@@ -94,6 +94,7 @@ class Task(Generic[P, R]):
         backoff: Backoff,
         timeout: float | None,
         memory: int | None = None,
+        resources: tuple[str, ...] = (),
     ) -> None:
         _check_parameters(fn, name)
         if retries < 0:
@@ -107,6 +108,7 @@ class Task(Generic[P, R]):
         self.backoff = backoff
         self.timeout = timeout
         self.memory = memory
+        self.resources = resources
         """Declared peak memory in bytes, used until the task's own runs have taught more."""
         self.is_async = inspect.iscoroutinefunction(fn)
         self.__doc__ = fn.__doc__

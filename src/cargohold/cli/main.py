@@ -51,12 +51,15 @@ def build_parser() -> argparse.ArgumentParser:
     for name, text, default in describe():
         if name in _NOT_WORKER_FLAGS:
             continue
-        shown = ",".join(default) if isinstance(default, tuple) else default
+        if default is None:
+            shown = "all" if name == "queues" else "auto"
+        else:
+            shown = ",".join(default) if isinstance(default, tuple) else str(default)
         worker.add_argument(
             f"--{name.replace('_', '-')}",
             dest=name,
             default=None,
-            help=f"{text} (env {env_var(name)}, default {shown if shown is not None else 'all'})",
+            help=f"{text} (env {env_var(name)}, default {shown})".replace("%", "%%"),
         )
 
     enqueue = sub.add_parser("enqueue", help="enqueue a job of a registered task")

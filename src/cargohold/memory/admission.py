@@ -41,7 +41,7 @@ def learned_reservation(peaks: Sequence[int]) -> int | None:
     """A high percentile of a task's observed peaks plus a margin, once there are enough."""
     if len(peaks) < LEARN_AFTER:
         return None
-    return int(percentile(peaks, LEARN_PERCENTILE) * LEARN_MARGIN)
+    return int(percentile(peaks, LEARN_PERCENTILE) * LEARN_MARGIN) + RUNNER_OVERHEAD
 
 
 def remember(values: Sequence[float], value: float) -> list[float]:

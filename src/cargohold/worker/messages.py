@@ -42,6 +42,10 @@ class RunReport:
     error: str | None = None
     traceback: str | None = None
     delay: float | None = None
+    peak_memory: int | None = None
+    """The runner's peak resident memory during the attempt, above what it held at start."""
+    resources: tuple[str, ...] = ()
+    """Resources loaded in the runner after the attempt (kept warm for the next jobs)."""
 
 
 STOP = None

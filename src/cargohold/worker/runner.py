@@ -13,11 +13,13 @@ import os
 import signal
 import sys
 import traceback
+from dataclasses import replace
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
 from cargohold.context import JobContext, set_current_job
 from cargohold.errors import PayloadError, UnknownTaskError
+from cargohold.memory.usage import peak_resident, reset_peak_resident, volunteer_for_oom_kill
 from cargohold.payload import decode_arguments, encode_result
 from cargohold.signals import Cancel, Fail, Retry, Snooze
 from cargohold.worker.messages import ProgressReport, RunJob, RunReport
@@ -40,6 +42,7 @@ def die_with_parent(parent_pid: int) -> None:
 def runner_main(app: App, connection: Connection, parent_pid: int) -> None:
     """Entry point of a runner process."""
     die_with_parent(parent_pid)
+    volunteer_for_oom_kill()
     # Ctrl+C, and a SIGTERM sent to the whole process group (systemd, docker stop), reach the
     # runners too; the supervisor decides what stops and when, and kills runners itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -57,7 +60,12 @@ def runner_main(app: App, connection: Connection, parent_pid: int) -> None:
             return
         if message is None:
             return
-        connection.send(run_job(app, message, send_progress))
+        start = reset_peak_resident()
+        report = run_job(app, message, send_progress)
+        peak = peak_resident()
+        if start is not None and peak is not None:
+            report = replace(report, peak_memory=max(0, peak - start))
+        connection.send(replace(report, resources=app.loaded_resources()))
 
 
 def run_job(app: App, job: RunJob, send_progress: Any) -> RunReport:

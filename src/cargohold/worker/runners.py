@@ -1,4 +1,4 @@
-"""The supervisor's side of its runner processes: start, send, kill, describe how they died."""
+"""The supervisor's runner processes: start, send, kill, recycle, describe how they died."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING
 
 from cargohold.records import Claim
+from cargohold.worker.memory_control import MemoryControl, RunnerMemory
 from cargohold.worker.messages import RunJob
 from cargohold.worker.runner import runner_main
 
@@ -26,26 +28,29 @@ class Running:
     claim: Claim
     started_at: float
     deadline: float | None
+    reservation: int
 
 
 class Runner:
     """One runner child process and the pipe to it."""
 
-    def __init__(self, app: App, number: int) -> None:
+    def __init__(self, app: App, memory_control: MemoryControl) -> None:
         context = multiprocessing.get_context("fork")
         parent_end, child_end = context.Pipe(duplex=True)
-        self.number = number
         self.process: BaseProcess = context.Process(
             target=runner_main,
             args=(app, child_end, os.getpid()),
-            name=f"cargohold-runner-{number}",
+            name="cargohold-runner",
             daemon=True,
         )
         self.process.start()
         child_end.close()
         self.connection: Connection = parent_end
+        self.memory: RunnerMemory = memory_control.attach(self.pid)
         self.current: Running | None = None
         self.jobs_done = 0
+        self.resources: tuple[str, ...] = ()
+        self.last_used = time.monotonic()
 
     @property
     def pid(self) -> int:
@@ -60,9 +65,9 @@ class Runner:
     def alive(self) -> bool:
         return self.process.exitcode is None
 
-    def send(self, claim: Claim, now: float) -> None:
+    def send(self, claim: Claim, now: float, reservation: int) -> None:
         deadline = None if claim.timeout is None else now + claim.timeout
-        self.current = Running(claim, now, deadline)
+        self.current = Running(claim, now, deadline, reservation)
         self.connection.send(
             RunJob(
                 claim.id,
@@ -97,6 +102,62 @@ class Runner:
             return f"runner {self.pid} is still running"
         if code < 0:
             name = signal.Signals(-code).name
-            hint = " (out of memory, or killed by hand?)" if name == "SIGKILL" else ""
-            return f"runner process {self.pid} was killed by {name}{hint}"
+            return f"runner process {self.pid} was killed by {name}"
         return f"runner process {self.pid} exited with status {code}"
+
+
+class RunnerPool:
+    """Up to `size` runners, started when there is work for them."""
+
+    def __init__(self, app: App, memory: MemoryControl, size: int) -> None:
+        self.app = app
+        self.memory = memory
+        self.size = size
+        self.runners: list[Runner] = []
+
+    def start_one(self) -> Runner:
+        runner = Runner(self.app, self.memory)
+        self.runners.append(runner)
+        return runner
+
+    @property
+    def busy(self) -> list[Runner]:
+        return [runner for runner in self.runners if runner.current is not None]
+
+    @property
+    def idle(self) -> list[Runner]:
+        return [runner for runner in self.runners if runner.idle]
+
+    @property
+    def free_slots(self) -> int:
+        return self.size - len(self.busy)
+
+    def memories(self) -> list[RunnerMemory]:
+        return [runner.memory for runner in self.runners]
+
+    def take(self, resources: tuple[str, ...]) -> Runner:
+        """An idle runner, preferably one that holds the job's resources warm; a new one if
+        none is idle."""
+        idle = self.idle
+        if resources:
+            warm = [r for r in idle if set(resources) <= set(r.resources)]
+            if warm:
+                return warm[0]
+        if idle:
+            # Keep warm runners for jobs that need what they hold: take a plain one first.
+            return min(idle, key=lambda r: (len(r.resources), -r.last_used))
+        return self.start_one()
+
+    def retire(self, runner: Runner, *, kill: bool = True) -> None:
+        if runner.alive:
+            runner.kill() if kill else runner.stop()
+        self.memory.detach(runner.memory)
+        self.runners.remove(runner)
+
+    def evictable(self) -> list[Runner]:
+        """Idle runners holding resources, least recently used first."""
+        return sorted((r for r in self.idle if r.resources), key=lambda r: r.last_used)
+
+    def stop_all(self) -> None:
+        for runner in list(self.runners):
+            self.retire(runner, kill=False)

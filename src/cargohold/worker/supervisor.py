@@ -1,43 +1,53 @@
-"""The supervisor: claims jobs, hands them to runner processes, and persists what happened.
+"""The supervisor: claims jobs that fit in memory, hands them to runner processes, and
+persists what happened.
 
 One `tick(now)` does a full round of work with no waiting; `run()` repeats it and sleeps
-until a runner reports, a producer wakes it, or the poll interval passes.
+until a runner reports, a producer wakes it, or a timer runs out.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import random
-import signal
 import socket
 import time
 from collections import Counter
 from collections.abc import Callable
-from multiprocessing.connection import wait
-from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from cargohold.ids import new_worker_id
-from cargohold.outcome import Cancelled, Failed, HandedBack, Outcome
-from cargohold.policy import Backoff, Failure, decide, decide_crash, decide_failure
-from cargohold.records import Ack, Claim, ProgressUpdate, WorkerInfo
+from cargohold.memory.admission import MIB, MemoryOffer
+from cargohold.outcome import Failed, HandedBack, Outcome
+from cargohold.records import Ack, Claim, MemoryReport, ProgressUpdate, WorkerInfo
 from cargohold.settings import Settings
-from cargohold.worker.messages import ProgressReport, RunReport
-from cargohold.worker.runners import Runner
+from cargohold.units import format_size
+from cargohold.worker.endings import Endings
+from cargohold.worker.memory_control import MemoryControl
+from cargohold.worker.runners import Runner, RunnerPool
+from cargohold.worker.waiting import Waiter
 
 if TYPE_CHECKING:
     from cargohold.app import App
-    from cargohold.store.protocol import Wakeup
 
 log = logging.getLogger("cargohold.worker")
 
-MAX_CRASHES = 3
-"""A job that kills its runner this many times is failed as poison, whatever retries remain."""
 PROGRESS_FLUSH_INTERVAL = 0.2
 STALE_WORKER_AFTER_LEASES = 10
 MAX_STORE_RETRY_PAUSE = 5.0
+SAMPLE_INTERVAL = 0.02
+"""How often running jobs' memory is sampled (the watchdog and the container guard)."""
+OTHERS_INTERVAL = 0.5
+STARVE_AFTER = 10.0
+"""Seconds the first job in line may be passed by smaller ones before the worker stops
+admitting anything else until it fits."""
+MEMORY_PER_DEFAULT_SLOT = 128 * MIB
+MAX_DEFAULT_CONCURRENCY = 16
+
+
+def default_concurrency(capacity: int) -> int:
+    """Runner slots from the memory budget, not from the CPU count."""
+    return max(1, min(MAX_DEFAULT_CONCURRENCY, capacity // MEMORY_PER_DEFAULT_SLOT))
 
 
 class Supervisor:
@@ -46,48 +56,54 @@ class Supervisor:
         self.settings = settings
         self.store = app.store
         self.worker_id = new_worker_id()
+        self.memory = MemoryControl(settings.memory, settings.memory_headroom)
         self.outcomes: Counter[str] = Counter()
         """How many attempts ended in each outcome (succeeded, retrying, failed...)."""
-        self._rng = rng or random.Random()
-        self._runners: list[Runner] = []
+        self.pool = RunnerPool(app, self.memory, settings.concurrency or 1)
+        self.endings = Endings(self, rng or random.Random())
         self._acks: list[Ack] = []
         self._progress: dict[str, ProgressUpdate] = {}
-        self._next_heartbeat = 0.0
-        self._next_rescue = 0.0
-        self._next_progress_flush = 0.0
+        self._next_heartbeat = self._next_rescue = self._next_progress_flush = 0.0
+        self._next_sample = self._next_others = 0.0
+        self._paused_until = 0.0
+        self._blocked_head: tuple[str, float] | None = None
         self._stopping = False
         self._stop_deadline: float | None = None
-        self._wakeup: Wakeup | None = None
-        self._signal_socket: socket.socket | None = None
-        self._signal_sender: socket.socket | None = None
+        self._waiter = Waiter(None)
         self._started = False
         self._store_failures = 0
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self, now: float | None = None) -> None:
-        """Register, rescue what dead workers left behind, and start the runners."""
+        """Measure the memory budget, register, rescue what dead workers left, start a runner."""
         now = self.store.now() if now is None else now
+        self.memory.observe_others([])
+        self.pool.size = self.settings.concurrency or default_concurrency(self.memory.capacity)
         self.store.register_worker(
             WorkerInfo(
                 id=self.worker_id,
                 hostname=socket.gethostname(),
                 pid=os.getpid(),
                 queues=self.settings.queues,
-                concurrency=self.settings.concurrency,
+                concurrency=self.pool.size,
                 started_at=now,
                 last_seen=now,
+                memory_budget=self.memory.capacity,
+                memory_free=self.memory.capacity,
             )
         )
-        self._wakeup = self.store.wakeup()
-        self._runners = [Runner(self.app, n) for n in range(self.settings.concurrency)]
+        self._waiter.wakeup = self.store.wakeup()
+        self.pool.start_one()
         self._started = True
         self._rescue(now)
         log.info(
-            "worker %s started: %d runners, queues %s, store %s",
+            "worker %s started: up to %d runners, queues %s, memory for jobs %s (%s), store %s",
             self.worker_id,
-            self.settings.concurrency,
+            self.pool.size,
             ",".join(self.settings.queues or ["*"]),
+            format_size(self.memory.capacity),
+            self.memory.limit.source,
             self.store.url,
         )
 
@@ -103,15 +119,17 @@ class Supervisor:
 
     @property
     def running_jobs(self) -> list[Claim]:
-        return [r.current.claim for r in self._runners if r.current is not None]
+        return [r.current.claim for r in self.pool.busy if r.current is not None]
 
     @property
     def stopped(self) -> bool:
-        return self._stopping and not self.running_jobs and not self._acks
+        return self._stopping and not self.pool.busy and not self._acks
 
     def run(self) -> None:
         """Work until SIGTERM or SIGINT, then shut down gracefully."""
-        self._install_signal_handlers()
+        self._waiter.on_stop_signals(
+            lambda count: self.request_stop(grace=0 if count > 1 else None)
+        )
         try:
             self.start()
             while not self.stopped:
@@ -132,7 +150,7 @@ class Supervisor:
             log.exception(
                 "store error (%d in a row); retrying in %.1fs", self._store_failures, pause
             )
-            time.sleep(pause)  # not _wait(): a readable runner pipe would make it spin
+            time.sleep(pause)  # not the waiter: a readable runner pipe would make it spin
             return
         self._store_failures = 0
         if self._stopping:
@@ -144,38 +162,36 @@ class Supervisor:
         timeout = self._seconds_to_next_duty(now)
         if max_wait is not None:
             timeout = min(timeout, max_wait)
-        self._wait(timeout)
+        watched: list[Any] = []
+        for runner in self.pool.busy:
+            watched += [runner.connection, runner.process.sentinel]
+        self._waiter.wait(watched, timeout, listen=not self._stopping)
 
     def shutdown(self) -> None:
         """Hand back whatever still runs, stop the runners, unregister."""
         if not self._started:
+            self.memory.close()
             return
         self._started = False
         self._hand_back_running("worker shut down before the job finished")
         self._flush(self.store.now())
-        for runner in self._runners:
-            runner.stop()
-        self._runners = []
-        if self._wakeup is not None:
-            self._wakeup.close()
+        self.pool.stop_all()
+        self.memory.close()
+        self._waiter.close()
         self.store.unregister_worker(self.worker_id)
-        if self._signal_socket is not None:
-            signal.set_wakeup_fd(-1)
-            self._signal_socket.close()
-            if self._signal_sender is not None:
-                self._signal_sender.close()
         log.info("worker %s stopped", self.worker_id)
 
     # -- one round ---------------------------------------------------------------------------
 
     def tick(self, now: float) -> None:
-        """Keep leases, collect reports, enforce timeouts, persist outcomes, claim new work."""
+        """Keep leases, watch memory, collect reports, persist outcomes, claim new work."""
         if now >= self._next_heartbeat:
             # First: after a long stall (a frozen process) the leases may be gone, and a
             # job that lost its lease must be stopped before anything else happens.
             self._heartbeat(now)
-        self._collect(now)
-        self._enforce_deadlines(now)
+        self._watch_memory(now)
+        self.endings.collect(now)
+        self.endings.enforce_deadlines(now)
         if self._stopping:
             self._flush(now)
         else:
@@ -185,80 +201,42 @@ class Supervisor:
             if not self._stopping:
                 self._flush_and_claim(now)
 
-    def _collect(self, now: float) -> None:
-        for runner in self._runners:
-            if runner.current is None:
-                if not runner.alive:
-                    self._replace(runner)
-                continue
-            try:
-                while runner.current is not None and runner.connection.poll():
-                    self._receive(runner, runner.connection.recv(), now)
-            except (EOFError, OSError):
-                runner.process.join(1.0)
-            if runner.current is not None and not runner.alive:
-                claim = runner.current.claim
-                outcome = decide_crash(
-                    claim,
-                    runner.describe_exit(),
-                    max_crashes=MAX_CRASHES,
-                    now=now,
-                    backoff=self._backoff(claim),
-                    rng=self._rng,
-                )
-                log.warning("job %s (%s): %s", claim.id, claim.task, runner.describe_exit())
-                self._finish(runner, outcome)
-                self._replace(runner)
-
-    def _receive(self, runner: Runner, message: Any, now: float) -> None:
+    def finish(self, runner: Runner, outcome: Outcome, peak: int | None = None) -> None:
+        """Record how the runner's attempt ended, to be persisted at the next flush."""
         assert runner.current is not None
         claim = runner.current.claim
-        if isinstance(message, ProgressReport):
-            self._progress[claim.id] = ProgressUpdate(
-                claim.id, claim.lease_token, message.current, message.total, message.message
-            )
-        elif isinstance(message, RunReport):
-            outcome = decide(message, claim, now=now, backoff=self._backoff(claim), rng=self._rng)
-            self._finish(runner, outcome)
-            self._recycle_if_worn(runner)
+        runner.current = None
+        runner.jobs_done += 1
+        runner.last_used = time.monotonic()
+        self.memory.end_job(runner.memory)
+        self.outcomes[type(outcome).__name__.lower()] += 1
+        self._acks.append(Ack(claim.id, claim.lease_token, outcome, peak_memory=peak))
 
-    def _enforce_deadlines(self, now: float) -> None:
-        for runner in self._runners:
-            running = runner.current
-            if running is None or running.deadline is None or now < running.deadline:
-                continue
-            claim = running.claim
-            runner.kill()
-            failure = Failure(f"timed out after {claim.timeout:g}s; its runner was killed")
-            log.warning("job %s (%s) %s", claim.id, claim.task, failure.error)
-            self._finish(
-                runner,
-                decide_failure(
-                    attempt=claim.attempt,
-                    max_attempts=claim.max_attempts,
-                    failure=failure,
-                    now=now,
-                    backoff=self._backoff(claim),
-                    rng=self._rng,
-                ),
-            )
-            self._replace(runner)
+    def record_progress(self, update: ProgressUpdate) -> None:
+        self._progress[update.job_id] = update
 
     def _flush(self, now: float) -> None:
         """Persist the outcomes and progress collected so far."""
         self._flush_and_claim(now, claim=False)
 
     def _flush_and_claim(self, now: float, *, claim: bool = True) -> None:
-        """Persist outcomes and claim work for idle runners, in one store transaction."""
-        idle = [runner for runner in self._runners if runner.idle] if claim else []
+        """Persist outcomes and claim work that fits, in one store transaction."""
+        offer = self._offer(now) if claim else None
+        slots = self.pool.free_slots if offer is not None else 0
         acks = list(self._acks)
         last_words = [self._progress[a.job_id] for a in acks if a.job_id in self._progress]
         if last_words:  # persist a finished job's final progress before it stops running
             self.store.record_progress(last_words)
         claims: list[Claim] = []
-        if idle:
+        if slots > 0 and offer is not None and offer.free > 0:
             accepted, claims = self.store.ack_and_claim(
-                self.worker_id, acks, self.settings.queues, len(idle), self.settings.lease, now
+                self.worker_id,
+                acks,
+                self.settings.queues,
+                slots,
+                self.settings.lease,
+                now,
+                memory=offer,
             )
         elif acks:
             accepted = self.store.ack(self.worker_id, acks, now)
@@ -270,29 +248,156 @@ class Supervisor:
             self._progress.pop(ack.job_id, None)
             if not ok:
                 log.warning("job %s: outcome refused, the lease was lost", ack.job_id)
-        self._dispatch(claims, idle, now)
+        for job in claims:
+            self._dispatch(job, now)
+        if slots > len(claims) and offer is not None:
+            self._look_at_first_in_line(now, offer)
         if self._progress and (now >= self._next_progress_flush or self._stopping):
             updates, self._progress = list(self._progress.values()), {}
             self.store.record_progress(updates)
             self._next_progress_flush = now + PROGRESS_FLUSH_INTERVAL
 
+    def _offer(self, now: float) -> MemoryOffer | None:
+        """What memory new jobs may take now; None while admission is paused."""
+        if time.monotonic() < self._paused_until:
+            return None
+        offer = self.memory.offer(self.pool.memories(), busy=bool(self.pool.busy))
+        if self._blocked_head is not None and time.monotonic() > self._blocked_head[1]:
+            # The first job in line has been passed for too long: admit nothing smaller.
+            return MemoryOffer(free=0, unknown_need=1)
+        return offer
+
+    def _dispatch(self, claim: Claim, now: float) -> None:
+        task = self.app.tasks.get(claim.task)
+        if task is None:
+            self._reject(
+                claim,
+                Failed(
+                    f"no task named {claim.task!r} is registered in this worker's app; "
+                    "nothing was run"
+                ),
+            )
+            return
+        capacity = self.memory.capacity
+        if claim.need is not None and claim.need > capacity:
+            self._reject(claim, Failed(self._never_fits(claim, claim.need, capacity)))
+            return
+        runner = self.pool.take(task.resources)
+        free = self.memory.offer(self.pool.memories(), busy=bool(self.pool.busy)).free
+        reservation = free if claim.need is None else claim.need
+        for name in task.resources:
+            if name not in runner.resources:
+                reservation += self.app.resources[name].memory or 0
+        while reservation > free and self._evict_one(keep=runner):
+            free = self.memory.offer(self.pool.memories(), busy=bool(self.pool.busy)).free
+        if reservation > free:
+            self._reject(
+                claim,
+                HandedBack(
+                    f"needed {format_size(reservation)} but only {format_size(free)} was free"
+                ),
+            )
+            return
+        if not self.memory.start_job(runner.memory, reservation):
+            # Its group cannot shrink to the new limit (it holds too much): use a fresh one.
+            self.pool.retire(runner, kill=False)
+            runner = self.pool.start_one()
+            if not self.memory.start_job(runner.memory, reservation):
+                self._reject(claim, HandedBack("could not set a runner's memory limit"))
+                return
+        if self._blocked_head is not None and self._blocked_head[0] == claim.id:
+            self._blocked_head = None
+        runner.send(claim, now, reservation)
+
+    def _never_fits(self, claim: Claim, need: int, capacity: int) -> str:
+        limit = self.memory.limit
+        return (
+            f"job {claim.id} needs {format_size(need)} but this worker's memory budget for "
+            f"jobs is {format_size(capacity)} (limit {format_size(limit.limit)}: "
+            f"{limit.source}); raise the limit or lower memory= on task {claim.task!r}"
+        )
+
+    def _look_at_first_in_line(self, now: float, offer: MemoryOffer) -> None:
+        """Why did fewer jobs than slots come? If the first in line can never fit, fail it
+        now; if evicting warm resources makes room, evict; if it keeps being passed, stop
+        admitting smaller jobs until it fits."""
+        head = self.store.head_need(self.settings.queues, now)
+        if head is None:
+            self._blocked_head = None
+            return
+        job_id, need = head
+        capacity = self.memory.capacity
+        if need is not None and need > capacity:
+            doomed = self.store.claim(
+                self.worker_id,
+                self.settings.queues,
+                1,
+                self.settings.lease,
+                now,
+                memory=MemoryOffer(free=need, unknown_need=0),
+            )
+            for claim in doomed:
+                self._dispatch(claim, now)  # fails it with the explanation, or runs a smaller job
+            return
+        wanted = capacity if need is None else need
+        if wanted <= offer.free:
+            return
+        if self.pool.evictable() and self._evict_one(keep=None):
+            return
+        if self._blocked_head is None or self._blocked_head[0] != job_id:
+            self._blocked_head = (job_id, time.monotonic() + STARVE_AFTER)
+
+    def _evict_one(self, keep: Runner | None) -> bool:
+        """Retire the least recently used idle runner that holds resources."""
+        for runner in self.pool.evictable():
+            if runner is not keep:
+                log.info(
+                    "evicting runner %d (holds %s) to make room",
+                    runner.pid,
+                    ", ".join(runner.resources),
+                )
+                self.pool.retire(runner)
+                return True
+        return False
+
+    def _reject(self, claim: Claim, outcome: Outcome) -> None:
+        self.outcomes[type(outcome).__name__.lower()] += 1
+        self._acks.append(Ack(claim.id, claim.lease_token, outcome))
+
+    def _watch_memory(self, now: float) -> None:
+        monotonic = time.monotonic()
+        if monotonic < self._next_sample:
+            return
+        self._next_sample = monotonic + SAMPLE_INTERVAL
+        for runner in self.pool.busy:
+            if self.memory.over_reservation(runner.memory):
+                self.endings.kill_for_memory(runner, now)
+            else:
+                self.memory.sample(runner.memory)
+        if monotonic >= self._next_others:
+            self._next_others = monotonic + OTHERS_INTERVAL
+            self.memory.observe_others(self.pool.memories())
+        action = self.memory.guard()
+        if action.pause:
+            self._paused_until = monotonic + 1.0
+            log.warning("admission paused: %s", action.reason)
+        if action.evict_idle:
+            for runner in self.pool.idle:
+                self.pool.retire(runner)
+        if action.stop_newest_job and self.pool.busy:
+            newest = max(self.pool.busy, key=lambda r: r.current.started_at if r.current else 0)
+            self.endings.stop_to_protect_host(newest, action.reason)
+
     def _heartbeat(self, now: float) -> None:
-        reply = self.store.heartbeat(self.worker_id, self.settings.lease, now)
+        offer = self.memory.offer(self.pool.memories(), busy=bool(self.pool.busy))
+        reply = self.store.heartbeat(
+            self.worker_id,
+            self.settings.lease,
+            now,
+            memory=MemoryReport(budget=self.memory.capacity, free=offer.free),
+        )
         self._next_heartbeat = now + self.settings.heartbeat
-        for runner in self._runners:
-            if runner.current is None:
-                continue
-            claim = runner.current.claim
-            if claim.id not in reply.held:
-                log.error("job %s: lease lost; stopping it without writing", claim.id)
-                runner.kill()
-                runner.current = None
-                self._replace(runner)
-            elif claim.id in reply.cancel_requested:
-                log.info("job %s: cancelled on request; stopping its runner", claim.id)
-                runner.kill()
-                self._finish(runner, Cancelled("cancelled on request while running"))
-                self._replace(runner)
+        self.endings.apply_heartbeat(reply)
 
     def _rescue(self, now: float) -> None:
         report = self.store.rescue(self.worker_id, now)
@@ -305,54 +410,11 @@ class Supervisor:
             )
         self.store.forget_stale_workers(now - STALE_WORKER_AFTER_LEASES * self.settings.lease)
 
-    def _dispatch(self, claims: list[Claim], idle: list[Runner], now: float) -> None:
-        for claim in claims:
-            if claim.task not in self.app.tasks:
-                self.outcomes["failed"] += 1
-                self._acks.append(
-                    Ack(
-                        claim.id,
-                        claim.lease_token,
-                        Failed(
-                            f"no task named {claim.task!r} is registered in this worker's app; "
-                            "nothing was run"
-                        ),
-                    )
-                )
-                continue
-            idle.pop().send(claim, now)
-
-    # -- helpers -----------------------------------------------------------------------------
-
-    def _finish(self, runner: Runner, outcome: Outcome) -> None:
-        assert runner.current is not None
-        claim = runner.current.claim
-        runner.current = None
-        runner.jobs_done += 1
-        self.outcomes[type(outcome).__name__.lower()] += 1
-        self._acks.append(Ack(claim.id, claim.lease_token, outcome))
-
-    def _backoff(self, claim: Claim) -> Backoff:
-        task = self.app.tasks.get(claim.task)
-        return task.backoff if task is not None else Backoff()
-
-    def _replace(self, runner: Runner) -> None:
-        if runner.alive:
-            runner.kill()
-        index = self._runners.index(runner)
-        self._runners[index] = Runner(self.app, runner.number)
-
-    def _recycle_if_worn(self, runner: Runner) -> None:
-        limit = self.settings.max_runner_jobs
-        if limit and runner.jobs_done >= limit and runner.current is None:
-            runner.stop()
-            self._replace(runner)
-
     def _hand_back_running(self, reason: str) -> None:
-        for runner in self._runners:
-            if runner.current is not None:
-                runner.kill()
-                self._finish(runner, HandedBack(reason))
+        for runner in self.pool.busy:
+            runner.kill()
+            self.finish(runner, HandedBack(reason))
+            self.pool.retire(runner)
 
     def _seconds_to_next_duty(self, now: float) -> float:
         duties = [self._next_heartbeat, self._next_rescue]
@@ -360,49 +422,15 @@ class Supervisor:
             duties.append(now + self.settings.poll_interval)
         if self._progress:
             duties.append(self._next_progress_flush)
-        for runner in self._runners:
+        for runner in self.pool.busy:
             if runner.current is not None and runner.current.deadline is not None:
                 duties.append(runner.current.deadline)
         seconds = min(duties) - now
+        if self.pool.busy:
+            seconds = min(seconds, SAMPLE_INTERVAL)
         if self._stopping and self._stop_deadline is not None:
             seconds = min(seconds, self._stop_deadline - time.monotonic())
         return max(0.0, seconds)
-
-    def _wait(self, timeout: float) -> None:
-        watched: list[Any] = []
-        for runner in self._runners:
-            if runner.current is not None:
-                watched += [runner.connection, runner.process.sentinel]
-        if self._wakeup is not None and not self._stopping:
-            watched.append(self._wakeup.fileno())
-        if self._signal_socket is not None:
-            watched.append(self._signal_socket.fileno())
-        ready = wait(watched, timeout)
-        if self._wakeup is not None and self._wakeup.fileno() in ready:
-            self._wakeup.drain()
-        if self._signal_socket is not None and self._signal_socket.fileno() in ready:
-            with contextlib.suppress(BlockingIOError):
-                self._signal_socket.recv(64)
-
-    def _install_signal_handlers(self) -> None:
-        receiver, sender = socket.socketpair()
-        receiver.setblocking(False)
-        sender.setblocking(False)
-        self._signal_socket = receiver
-        self._signal_sender = sender
-        signal.set_wakeup_fd(sender.fileno(), warn_on_full_buffer=False)
-        interrupts = 0
-
-        def on_signal(signum: int, frame: FrameType | None) -> None:
-            nonlocal interrupts
-            interrupts += 1
-            if interrupts > 1:  # asked twice: do not wait for the grace period
-                self.request_stop(grace=0)
-            else:
-                self.request_stop()
-
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, on_signal)
 
 
 def run_with_callback(
