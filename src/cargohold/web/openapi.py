@@ -1,0 +1,446 @@
+"""The OpenAPI 3.1 document of the JSON API, written out by hand so that it says exactly what
+the handlers do (the schemathesis test holds them to it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cargohold import __version__
+from cargohold.states import JobState
+from cargohold.web.api import MAX_BULK, MAX_PAGE, PRIORITY_RANGE
+
+Schema = dict[str, Any]
+
+STATES = [str(s) for s in JobState]
+TERMINAL = [str(s) for s in JobState if s.is_terminal]
+
+
+def _ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(kind: str) -> Schema:
+    return {"type": [kind, "null"]}
+
+
+def _object(required: list[str], properties: dict[str, Schema], **more: Any) -> Schema:
+    return {"type": "object", "required": required, "properties": properties, **more}
+
+
+_JOB = _object(
+    [
+        "id",
+        "task",
+        "queue",
+        "state",
+        "priority",
+        "args",
+        "key",
+        "attempt",
+        "max_attempts",
+        "run_at",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "worker_id",
+        "progress",
+        "result",
+        "error",
+        "traceback",
+        "cancel_requested",
+    ],
+    {
+        "id": {"type": "string"},
+        "task": {"type": "string"},
+        "queue": {"type": "string"},
+        "state": _ref("State"),
+        "priority": {"type": "integer"},
+        "args": {"description": '{"args": [...], "kwargs": {...}} as enqueued'},
+        "key": _nullable("string"),
+        "attempt": {"type": "integer"},
+        "max_attempts": {"type": "integer"},
+        "run_at": {"type": "number", "description": "seconds since the epoch"},
+        "created_at": {"type": "number"},
+        "started_at": _nullable("number"),
+        "finished_at": _nullable("number"),
+        "worker_id": _nullable("string"),
+        "progress": {"oneOf": [_ref("Progress"), {"type": "null"}]},
+        "result": {"description": "the task's return value once it succeeded"},
+        "error": _nullable("string"),
+        "traceback": _nullable("string"),
+        "cancel_requested": {"type": "boolean"},
+    },
+)
+
+SCHEMAS: dict[str, Schema] = {
+    "State": {"type": "string", "enum": STATES},
+    "Error": _object(["error"], {"error": {"type": "string"}}),
+    "Progress": _object(
+        ["current", "total", "message", "fraction"],
+        {
+            "current": {"type": "number"},
+            "total": _nullable("number"),
+            "message": _nullable("string"),
+            "fraction": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+        },
+    ),
+    "Job": _JOB,
+    "EnqueuedJob": {
+        "allOf": [
+            _ref("Job"),
+            _object(
+                ["created", "status_url"],
+                {"created": {"type": "boolean"}, "status_url": {"type": "string"}},
+            ),
+        ]
+    },
+    "JobPage": _object(
+        ["jobs", "limit", "offset", "next_offset"],
+        {
+            "jobs": {"type": "array", "items": _ref("Job")},
+            "limit": {"type": "integer"},
+            "offset": {"type": "integer"},
+            "next_offset": _nullable("integer"),
+        },
+    ),
+    "Status": _object(
+        ["id", "state", "progress", "result"],
+        {
+            "id": {"type": "string"},
+            "state": _ref("State"),
+            "progress": {"oneOf": [_ref("Progress"), {"type": "null"}]},
+            "result": {"description": "the public part of the result (result['public'])"},
+        },
+        additionalProperties=False,
+    ),
+    "Event": _object(
+        ["id", "at", "kind", "state", "attempt", "worker_id", "reason"],
+        {
+            "id": {"type": "integer"},
+            "at": {"type": "number"},
+            "kind": {"type": "string"},
+            "state": _ref("State"),
+            "attempt": {"type": "integer"},
+            "worker_id": _nullable("string"),
+            "reason": _nullable("string"),
+        },
+    ),
+    "Queue": _object(
+        ["name", "depth", "scheduled", "running", "oldest_wait", "counts"],
+        {
+            "name": {"type": "string"},
+            "depth": {"type": "integer", "description": "queued jobs"},
+            "scheduled": {"type": "integer"},
+            "running": {"type": "integer"},
+            "oldest_wait": {"type": ["number", "null"], "minimum": 0},
+            "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+        },
+    ),
+    "Worker": _object(
+        ["id", "hostname", "pid", "queues", "concurrency", "started_at", "last_seen", "running"],
+        {
+            "id": {"type": "string"},
+            "hostname": {"type": "string"},
+            "pid": {"type": "integer"},
+            "queues": {"type": ["array", "null"], "items": {"type": "string"}},
+            "concurrency": {"type": "integer"},
+            "started_at": {"type": "number"},
+            "last_seen": {"type": "number"},
+            "running": {"type": "array", "items": {"type": "string"}},
+        },
+    ),
+}
+
+_JOB_ID = {
+    "name": "job_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[0-9A-Za-z_-]{1,100}$"},
+}
+
+
+def _query(name: str, schema: Schema, description: str) -> Schema:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
+
+
+_LIST_FILTERS = [
+    _query("state", {"type": "array", "items": _ref("State")}, "only jobs in these states"),
+    _query("queue", {"type": "array", "items": {"type": "string"}}, "only these queues"),
+    _query("task", {"type": "array", "items": {"type": "string"}}, "only these tasks"),
+    _query("key", {"type": "string"}, "the job holding this idempotency key"),
+    _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "page size"),
+    _query("offset", {"type": "integer", "minimum": 0, "maximum": 10**9}, "jobs to skip"),
+    _query("order", {"type": "string", "enum": ["newest", "oldest"]}, "by creation"),
+]
+
+
+def _reply(description: str, schema: Schema | None = None) -> Schema:
+    if schema is None:
+        schema = _ref("Error")
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_ERRORS = {
+    "400": _reply("the request is malformed"),
+    "401": _reply("no token, or a malformed Authorization header"),
+    "403": _reply("the token is wrong, or read-only on an admin route"),
+}
+
+
+def _op(summary: str, ok: Schema, *errors: str, body: Schema | None = None, **more: Any) -> Schema:
+    responses: dict[str, Any] = {**ok, **_ERRORS}
+    for code in errors:
+        responses[code] = _reply(_ERROR_TEXT[code])
+    operation: Schema = {"summary": summary, "responses": responses, **more}
+    if body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": body}},
+        }
+        responses["413"] = _reply(_ERROR_TEXT["413"])
+    return operation
+
+
+_ERROR_TEXT = {
+    "404": "no job has that id",
+    "409": "the job is not in a state that allows this",
+    "413": "the body or the job's arguments are too large",
+    "422": "the task is not registered, or an option is not usable",
+    "503": "the store does not answer",
+}
+
+_ENQUEUE_BODY = _object(
+    ["task"],
+    {
+        "task": {"type": "string", "minLength": 1, "description": "a registered task name"},
+        "args": {"type": "array"},
+        "kwargs": {"type": "object"},
+        "key": {"type": ["string", "null"], "minLength": 1},
+        "delay": {
+            "oneOf": [
+                {"type": "number", "minimum": 0, "maximum": 315360000},
+                {"type": "string", "description": "a duration such as 30s or 10m"},
+                {"type": "null"},
+            ]
+        },
+        "priority": {
+            "type": ["integer", "null"],
+            "minimum": PRIORITY_RANGE[0],
+            "maximum": PRIORITY_RANGE[1],
+        },
+        "queue": {"type": ["string", "null"], "pattern": "\\S"},
+    },
+    additionalProperties=False,
+)
+_IDS = {"type": "array", "maxItems": MAX_BULK, "items": {"type": "string"}}
+_RETRY_MANY_BODY = {
+    "type": "object",
+    "properties": {"ids": _IDS, "queues": _IDS, "tasks": _IDS},
+}
+_PRUNE_BODY = _object(
+    ["state", "older_than"],
+    {
+        "state": {"type": "string", "enum": TERMINAL},
+        "older_than": {
+            "oneOf": [{"type": "number", "minimum": 0}, {"type": "string"}],
+            "description": "seconds, or a duration such as 7d",
+        },
+    },
+)
+_OPEN: list[dict[str, list[str]]] = [{}, {"bearer": []}]
+
+
+def _ok(code: str, description: str, schema: Schema) -> dict[str, Schema]:
+    return {code: _reply(description, schema)}
+
+
+PATHS: dict[str, Any] = {
+    "/health": {
+        "get": _op(
+            "Is the store reachable?", _ok("200", "ok", {"type": "object"}), "503", security=[{}]
+        )
+    },
+    "/jobs": {
+        "get": _op(
+            "List and search jobs",
+            _ok("200", "a page of jobs", _ref("JobPage")),
+            "503",
+            parameters=_LIST_FILTERS,
+        ),
+        "post": _op(
+            "Enqueue a job of a registered task (admin)",
+            {
+                **_ok("201", "enqueued", _ref("EnqueuedJob")),
+                **_ok("200", "a job with this key already exists", _ref("EnqueuedJob")),
+            },
+            "422",
+            "503",
+            body=_ENQUEUE_BODY,
+        ),
+    },
+    "/jobs/retry": {
+        "post": _op(
+            "Queue failed jobs again, by ids or by queues/tasks (admin)",
+            _ok(
+                "200",
+                "how many were queued again",
+                _object(
+                    ["retried", "skipped"],
+                    {"retried": {"type": "integer"}, "skipped": {"type": "integer"}},
+                ),
+            ),
+            "503",
+            body=_RETRY_MANY_BODY,
+        )
+    },
+    "/jobs/prune": {
+        "post": _op(
+            "Delete finished jobs older than a duration (admin)",
+            _ok(
+                "200",
+                "how many were deleted",
+                _object(["deleted"], {"deleted": {"type": "integer"}}),
+            ),
+            "422",
+            "503",
+            body=_PRUNE_BODY,
+        )
+    },
+    "/jobs/{job_id}": {
+        "get": _op(
+            "One job", _ok("200", "the job", _ref("Job")), "404", "503", parameters=[_JOB_ID]
+        )
+    },
+    "/jobs/{job_id}/events": {
+        "get": _op(
+            "The job's audit trail",
+            _ok(
+                "200",
+                "its events",
+                _object(["events"], {"events": {"type": "array", "items": _ref("Event")}}),
+            ),
+            "404",
+            "503",
+            parameters=[_JOB_ID],
+        )
+    },
+    "/jobs/{job_id}/status": {
+        "get": _op(
+            "Customer-facing status: readable with the job id or a signed link",
+            _ok("200", "state, progress and public result", _ref("Status")),
+            "404",
+            "503",
+            parameters=[_JOB_ID, _query("sig", {"type": "string"}, "signature of a status link")],
+            security=_OPEN,
+        )
+    },
+    "/jobs/{job_id}/stream": {
+        "get": {
+            "summary": "Live status as server-sent events (event: status), until the job finishes",
+            "parameters": [_JOB_ID, _query("sig", {"type": "string"}, "signature")],
+            "security": _OPEN,
+            "responses": {
+                "200": {
+                    "description": "an event stream",
+                    "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                },
+                **_ERRORS,
+                "404": _reply(_ERROR_TEXT["404"]),
+            },
+        }
+    },
+    "/jobs/{job_id}/retry": {
+        "post": _op(
+            "Queue a failed or cancelled job again (admin)",
+            _ok("200", "the job", _ref("Job")),
+            "404",
+            "409",
+            "503",
+            parameters=[_JOB_ID],
+        )
+    },
+    "/jobs/{job_id}/cancel": {
+        "post": _op(
+            "Cancel a waiting job, or stop a running one (admin)",
+            _ok("200", "the job", _ref("Job")),
+            "404",
+            "409",
+            "503",
+            parameters=[_JOB_ID],
+            requestBody={
+                "required": False,
+                "content": {
+                    "application/json": {"schema": _object([], {"reason": {"type": "string"}})}
+                },
+            },
+        )
+    },
+    "/queues": {
+        "get": _op(
+            "Queues: depth, running, oldest wait",
+            _ok(
+                "200",
+                "queues",
+                _object(["queues"], {"queues": {"type": "array", "items": _ref("Queue")}}),
+            ),
+            "503",
+        )
+    },
+    "/workers": {
+        "get": _op(
+            "Workers and the jobs they run",
+            _ok(
+                "200",
+                "workers",
+                _object(["workers"], {"workers": {"type": "array", "items": _ref("Worker")}}),
+            ),
+            "503",
+        )
+    },
+    "/stats": {
+        "get": _op(
+            "Totals by state and queue, throughput",
+            _ok(
+                "200",
+                "stats",
+                _object(
+                    ["totals", "queues", "workers", "throughput"],
+                    {
+                        "totals": {"type": "object"},
+                        "queues": {"type": "object"},
+                        "workers": {"type": "integer"},
+                        "throughput": {"type": "array"},
+                    },
+                ),
+            ),
+            "503",
+        )
+    },
+}
+for _operations in PATHS.values():
+    for _operation in _operations.values():
+        if "413" in _operation["responses"] or "requestBody" in _operation:
+            _operation["responses"].setdefault("413", _reply(_ERROR_TEXT["413"]))
+
+
+def openapi_document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "cargohold",
+            "version": __version__,
+            "description": "Durable background jobs: enqueue, follow, retry, cancel.",
+        },
+        "paths": PATHS,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+    }
