@@ -20,7 +20,7 @@ from cargohold.web.api import api_routes
 from cargohold.web.auth import Access, Authenticator
 from cargohold.web.http import ApiError, json_error
 from cargohold.web.openapi import openapi_document
-from cargohold.web.routing import WebContext, access_of, endpoint, route
+from cargohold.web.routing import ErrorPage, WebContext, access_of, endpoint, route
 from cargohold.web.settings import WebSettings
 from cargohold.web.views import PublicResult, default_public_result
 
@@ -100,6 +100,13 @@ def create_web_app(
         raise ConfigurationError("give settings= or tokens/admin_tokens/secret, not both")
     routes: list[BaseRoute] = [*api_routes(), route("/openapi.json", openapi, ["GET"])]
     templates = None
+    page: ErrorPage | None = None
+    if dashboard:
+        from cargohold.web.dashboard import dashboard_routes, error_page, template_environment
+
+        routes += dashboard_routes()
+        templates = template_environment()
+        page = error_page
     _check_declared(routes)
     web = CargoholdWeb(
         routes=routes,
@@ -113,7 +120,7 @@ def create_web_app(
         public_result=public_result,
         max_body=settings.max_body or app.settings.max_payload + BODY_OVERHEAD,
         templates=templates,
-        error_page=None,
+        error_page=page,
     )
     return web
 
