@@ -1,0 +1,188 @@
+"""The measurements, the same for every system: each takes a fresh store, its own worker
+started with the settings the report names, and the system's own producer calls."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.harness.processes import BenchError, Driver, Owned, pss_kib, wait_for
+from bench.harness.stats import percentile, steady_rate
+from bench.peers.common import LedgerReader
+
+
+@dataclass(frozen=True)
+class Plan:
+    jobs: int
+    repeat: int
+    latency_jobs: int
+    latency_gap: tuple[float, float]
+    warmup_jobs: int
+    backlogs: tuple[int, ...]
+    backlog_sample: int
+    drain_timeout: float
+    backlog_timeout: float
+    startup_timeout: float
+    prefill_budget: float
+    """Seconds a backlog may take to fill, estimated from this run's enqueue rates."""
+
+
+@dataclass
+class Results:
+    """Every raw number of one system: measurement name -> one value per repetition."""
+
+    runs: dict[str, list[float]] = field(default_factory=dict)
+    raw: dict[str, list[Any]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, name: str, value: float) -> None:
+        self.runs.setdefault(name, []).append(value)
+
+    def keep(self, name: str, value: Any) -> None:
+        self.raw.setdefault(name, []).append(value)
+
+
+class Session:
+    """One system under test: its driver, and the workers it starts."""
+
+    def __init__(
+        self,
+        driver: Driver,
+        worker_argv: list[str],
+        env: dict[str, str],
+        ledger: Path,
+        logs: Path,
+        plan: Plan,
+    ) -> None:
+        self.driver = driver
+        self.worker_argv = worker_argv
+        self.env = env
+        self.ledger = ledger
+        self.logs = logs
+        self.plan = plan
+        self.results = Results()
+        self._workers = 0
+
+    def start_worker(self) -> Owned:
+        self._workers += 1
+        return Owned(self.worker_argv, self.env, self.logs / f"worker-{self._workers}.log")
+
+    def fresh_ledger(self) -> LedgerReader:
+        self.ledger.unlink(missing_ok=True)
+        return LedgerReader(str(self.ledger))
+
+
+def enqueue_and_drain(session: Session) -> None:
+    """Single enqueue rate of N jobs, then the drain rate of those N by the workers."""
+    plan, driver, results = session.plan, session.driver, session.results
+    driver.call("setup")
+    seconds = driver.call("enqueue", n=plan.jobs)
+    results.add("enqueue", plan.jobs / seconds)
+    worker = session.start_worker()
+    try:
+        poll = driver.call("drain", timeout=plan.drain_timeout)
+    finally:
+        worker.stop()
+    results.keep("drain", poll)
+    if poll["first_t"] is None or poll["end_t"] <= poll["first_t"]:
+        raise BenchError(f"the workers finished no job within {plan.drain_timeout:g}s")
+    if poll["end_left"]:
+        results.notes.append(
+            f"drain stopped after {plan.drain_timeout:g}s with {poll['end_left']} jobs left; "
+            "its rate is over the jobs done by then"
+        )
+    done = poll["first_left"] - poll["end_left"]
+    results.add("drain", done / (poll["end_t"] - poll["first_t"]))
+
+
+def bulk_enqueue(session: Session) -> None:
+    session.driver.call("setup")
+    seconds = session.driver.call("bulk", n=session.plan.jobs)
+    if seconds is not None:
+        session.results.add("bulk_enqueue", session.plan.jobs / seconds)
+
+
+def idle_memory_and_latency(session: Session) -> None:
+    """One idle worker: its memory after start-up and a few jobs, then enqueue-to-start
+    latency of jobs sent one at a time."""
+    plan, driver, results = session.plan, session.driver, session.results
+    driver.call("setup")
+    session.fresh_ledger()
+    worker = session.start_worker()
+    try:
+        left = driver.call("settle", n=plan.warmup_jobs, timeout=plan.startup_timeout)
+        if left:
+            raise BenchError(f"warm-up: {left} jobs not done after {plan.startup_timeout:g}s")
+        time.sleep(1.0)
+        pids = worker.tree()
+        pss, rss = pss_kib(pids)
+        results.add("memory_pss", pss / 1024)
+        results.add("memory_rss", rss / 1024)
+        results.keep("memory_processes", len(pids))
+        reply = driver.call(
+            "latency",
+            n=plan.latency_jobs,
+            ledger=str(session.ledger),
+            gap=list(plan.latency_gap),
+            timeout=5.0,
+        )
+    finally:
+        worker.stop()
+    latencies = [(started - enqueued) * 1000 for enqueued, started in reply["rows"]]
+    if reply["missed"] or not latencies:
+        raise BenchError(f"latency: {reply['missed']} jobs did not start within 5s")
+    results.keep("latency_ms", latencies)
+    results.add("latency_p50", percentile(latencies, 50))
+    results.add("latency_p99", percentile(latencies, 99))
+
+
+def backlog_scaling(session: Session) -> None:
+    """Claim throughput (jobs started per second) with each backlog size queued: a sample of
+    jobs is taken off the top of the backlog, repeat times, by freshly started workers."""
+    plan, driver, results = session.plan, session.driver, session.results
+    for size in plan.backlogs:
+        too_long = _prefill_too_long(results, size, plan.prefill_budget)
+        if too_long:
+            results.notes.append(too_long)
+            continue
+        driver.call("setup")
+        results.keep(f"prefill_seconds_{size}", driver.call("prefill", n=size, task="stamp"))
+        driver.call("analyze")
+        for _ in range(plan.repeat):
+            results.add(f"backlog_{size}", _claim_rate(session))
+
+
+def _prefill_too_long(results: Results, size: int, budget: float) -> str | None:
+    """Why filling this backlog does not fit the time budget, or None if it does."""
+    how, rates = "its bulk enqueue", results.runs.get("bulk_enqueue")
+    if not rates:
+        how, rates = "one enqueue call at a time (it has no bulk API)", results.runs.get("enqueue")
+    if not rates:
+        return None
+    estimate = size / statistics.median(rates)
+    if estimate <= budget:
+        return None
+    return (
+        f"backlog of {size:,} not measured: filling it with {how} would take about "
+        f"{estimate:,.0f}s, over this run's --prefill-budget of {budget:,.0f}s"
+    )
+
+
+def _claim_rate(session: Session) -> float:
+    plan = session.plan
+    ledger = session.fresh_ledger()
+    worker = session.start_worker()
+    try:
+        wait_for(lambda: ledger.poll() >= plan.backlog_sample, plan.backlog_timeout)
+    finally:
+        worker.stop()
+    ledger.poll()
+    starts = [started for _, started in ledger.rows]
+    session.results.keep("backlog_starts", len(starts))
+    rate = steady_rate(starts)
+    if rate is None:
+        raise BenchError(f"backlog: only {len(starts)} jobs started in {plan.backlog_timeout:g}s")
+    return rate

@@ -1,0 +1,67 @@
+"""The systems measured, by id. Each adapter is one module in this package that runs inside
+its system's own interpreter (the repo's virtualenv for cargohold, bench/.peers-venv for the
+peers); this registry only names them, so the harness can read it without importing any."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Service = Literal["sqlite", "redis", "postgres"]
+
+
+@dataclass(frozen=True, slots=True)
+class Peer:
+    id: str
+    module: str
+    """Adapter module under bench.peers."""
+    service: Service
+    in_repo_venv: bool
+    """True for cargohold (the repo's installed package), False for peers (bench/.peers-venv)."""
+    workers: str
+    """The worker setting used, for the report."""
+    distribution: str
+    """The PyPI distribution whose version the report shows."""
+
+    @property
+    def is_cargohold(self) -> bool:
+        return self.id.startswith("cargohold")
+
+
+CARGOHOLD_WORKERS = "supervisor + 2 runner processes"
+PEERS: tuple[Peer, ...] = (
+    Peer("cargohold-sqlite", "cargohold_peer", "sqlite", True, CARGOHOLD_WORKERS, "cargohold"),
+    Peer("cargohold-postgres", "cargohold_peer", "postgres", True, CARGOHOLD_WORKERS, "cargohold"),
+    Peer("huey-sqlite", "huey_peer", "sqlite", False, "2 worker processes", "huey"),
+    Peer("huey-redis", "huey_peer", "redis", False, "2 worker processes", "huey"),
+    Peer("huey-pg", "huey_peer", "postgres", False, "2 worker processes", "huey"),
+    Peer("rq", "rq_peer", "redis", False, "worker-pool of 2 (fork per job)", "rq"),
+    Peer("dramatiq-redis", "dramatiq_peer", "redis", False, "2 processes x 8 threads", "dramatiq"),
+    Peer("celery-redis", "celery_peer", "redis", False, "prefork, concurrency 2", "celery"),
+    Peer(
+        "procrastinate",
+        "procrastinate_peer",
+        "postgres",
+        False,
+        "1 asyncio process, concurrency 8",
+        "procrastinate",
+    ),
+    Peer("pgqueuer", "pgqueuer_peer", "postgres", False, "1 asyncio process, batch 10", "pgqueuer"),
+)
+
+BY_ID = {peer.id: peer for peer in PEERS}
+
+PEER_REQUIREMENTS = (
+    "huey",
+    "peewee",
+    "psycopg2-binary",  # huey-pg: huey's SqlStorage goes through peewee, which uses psycopg2
+    "rq",
+    "dramatiq[redis]",
+    "celery[redis]",
+    "procrastinate",
+    "pgqueuer",
+    "asyncpg",  # pgqueuer's documented driver
+    "psycopg[binary]",
+    "redis",
+)
+"""What bench/.peers-venv gets from PyPI (benchmark dependencies only, never cargohold's)."""

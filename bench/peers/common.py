@@ -1,0 +1,70 @@
+"""What every adapter shares: where its store is, and the ledger the `stamp` task writes.
+
+An adapter module defines two tasks, `noop()` and `stamp(enqueued_at)`, in its system's own
+way, and these module-level functions, which the driver calls:
+
+    setup()                      empty store or broker with its schema in place
+    enqueue(task, args)          one job, through the system's ordinary single-enqueue call
+    enqueue_bulk(task, argses)   many jobs in one call of its bulk API (None if it has none)
+    remaining()                  jobs not finished yet, read from the store or broker
+    worker_command(python)       argv of its worker with the settings the report names
+    close()                      release connections
+
+Only the standard library here: it is imported by both interpreters.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+URL_ENV = "BENCH_URL"
+LEDGER_ENV = "BENCH_LEDGER"
+PEER_ENV = "BENCH_PEER"
+
+
+def url() -> str:
+    return os.environ[URL_ENV]
+
+
+def peer_id() -> str:
+    return os.environ.get(PEER_ENV, "")
+
+
+def stamp(enqueued_at: float) -> None:
+    """The latency and backlog task's body: append (enqueued at, started at) to the ledger.
+
+    One O_APPEND write of one short line is atomic, so concurrent workers never interleave.
+    """
+    started_at = time.time()
+    line = f"{enqueued_at!r} {started_at!r}\n".encode()
+    fd = os.open(os.environ[LEDGER_ENV], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, line)
+    finally:
+        os.close(fd)
+
+
+class LedgerReader:
+    """Reads the ledger's complete lines as they are appended."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._offset = 0
+        self._partial = b""
+        self.rows: list[tuple[float, float]] = []
+
+    def poll(self) -> int:
+        """Read what was appended since the last call; returns the number of rows so far."""
+        try:
+            with open(self.path, "rb") as ledger:
+                ledger.seek(self._offset)
+                chunk = ledger.read()
+        except FileNotFoundError:
+            return len(self.rows)
+        self._offset += len(chunk)
+        *lines, self._partial = (self._partial + chunk).split(b"\n")
+        for line in lines:
+            enqueued, started = line.split()
+            self.rows.append((float(enqueued), float(started)))
+        return len(self.rows)

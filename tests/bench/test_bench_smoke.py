@@ -1,0 +1,53 @@
+"""The benchmark harness in smoke mode, so that it cannot rot: tiny sizes, cargohold on
+SQLite only, nothing installed, nothing fetched."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_smoke_run_measures_cargohold_on_sqlite_and_writes_its_report(tmp_path: Path) -> None:
+    # Given a results folder of our own
+    results = tmp_path / "results"
+
+    # When the harness runs in smoke mode on cargohold-sqlite alone
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "bench/run.py",
+            "--smoke",
+            "--only",
+            "cargohold-sqlite",
+            "--results",
+            str(results),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    # Then it succeeds and every measurement has a figure
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    document = json.loads((results / "smoke.json").read_text())
+    entry = document["systems"]["cargohold-sqlite"]
+    assert entry["status"] == "measured", entry
+    assert entry["notes"] == []
+    runs = entry["runs"]
+    for name in ("enqueue", "bulk_enqueue", "drain", "backlog_100", "backlog_1000"):
+        assert len(runs[name]) == 1 and runs[name][0] > 0, name
+    assert 0 < runs["latency_p50"][0] <= runs["latency_p99"][0]
+    assert 5 < runs["memory_pss"][0] < runs["memory_rss"][0]
+    assert len(entry["raw"]["latency_ms"][0]) == 10
+
+    # And the report and chart are written, and nothing is left behind
+    report = (results / "smoke.md").read_text()
+    assert "| **cargohold-sqlite** |" in report
+    assert (results / "smoke.svg").read_text().startswith("<svg")
+    assert not list(results.glob("scratch-*"))
