@@ -107,6 +107,9 @@ def create_web_app(
         routes += dashboard_routes()
         templates = template_environment()
         page = error_page
+    from cargohold.web.metrics import metrics_routes
+
+    routes += metrics_routes()
     _check_declared(routes)
     web = CargoholdWeb(
         routes=routes,

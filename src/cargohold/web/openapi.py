@@ -6,150 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from cargohold import __version__
-from cargohold.states import JobState
 from cargohold.web.api import MAX_BULK, MAX_PAGE, PRIORITY_RANGE
-
-Schema = dict[str, Any]
-
-STATES = [str(s) for s in JobState]
-TERMINAL = [str(s) for s in JobState if s.is_terminal]
-
-
-def _ref(name: str) -> Schema:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _nullable(kind: str) -> Schema:
-    return {"type": [kind, "null"]}
-
-
-def _object(required: list[str], properties: dict[str, Schema], **more: Any) -> Schema:
-    return {"type": "object", "required": required, "properties": properties, **more}
-
-
-_JOB = _object(
-    [
-        "id",
-        "task",
-        "queue",
-        "state",
-        "priority",
-        "args",
-        "key",
-        "attempt",
-        "max_attempts",
-        "run_at",
-        "created_at",
-        "started_at",
-        "finished_at",
-        "worker_id",
-        "progress",
-        "result",
-        "error",
-        "traceback",
-        "cancel_requested",
-    ],
-    {
-        "id": {"type": "string"},
-        "task": {"type": "string"},
-        "queue": {"type": "string"},
-        "state": _ref("State"),
-        "priority": {"type": "integer"},
-        "args": {"description": '{"args": [...], "kwargs": {...}} as enqueued'},
-        "key": _nullable("string"),
-        "attempt": {"type": "integer"},
-        "max_attempts": {"type": "integer"},
-        "run_at": {"type": "number", "description": "seconds since the epoch"},
-        "created_at": {"type": "number"},
-        "started_at": _nullable("number"),
-        "finished_at": _nullable("number"),
-        "worker_id": _nullable("string"),
-        "progress": {"oneOf": [_ref("Progress"), {"type": "null"}]},
-        "result": {"description": "the task's return value once it succeeded"},
-        "error": _nullable("string"),
-        "traceback": _nullable("string"),
-        "cancel_requested": {"type": "boolean"},
-    },
-)
-
-SCHEMAS: dict[str, Schema] = {
-    "State": {"type": "string", "enum": STATES},
-    "Error": _object(["error"], {"error": {"type": "string"}}),
-    "Progress": _object(
-        ["current", "total", "message", "fraction"],
-        {
-            "current": {"type": "number"},
-            "total": _nullable("number"),
-            "message": _nullable("string"),
-            "fraction": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
-        },
-    ),
-    "Job": _JOB,
-    "EnqueuedJob": {
-        "allOf": [
-            _ref("Job"),
-            _object(
-                ["created", "status_url"],
-                {"created": {"type": "boolean"}, "status_url": {"type": "string"}},
-            ),
-        ]
-    },
-    "JobPage": _object(
-        ["jobs", "limit", "offset", "next_offset"],
-        {
-            "jobs": {"type": "array", "items": _ref("Job")},
-            "limit": {"type": "integer"},
-            "offset": {"type": "integer"},
-            "next_offset": _nullable("integer"),
-        },
-    ),
-    "Status": _object(
-        ["id", "state", "progress", "result"],
-        {
-            "id": {"type": "string"},
-            "state": _ref("State"),
-            "progress": {"oneOf": [_ref("Progress"), {"type": "null"}]},
-            "result": {"description": "the public part of the result (result['public'])"},
-        },
-        additionalProperties=False,
-    ),
-    "Event": _object(
-        ["id", "at", "kind", "state", "attempt", "worker_id", "reason"],
-        {
-            "id": {"type": "integer"},
-            "at": {"type": "number"},
-            "kind": {"type": "string"},
-            "state": _ref("State"),
-            "attempt": {"type": "integer"},
-            "worker_id": _nullable("string"),
-            "reason": _nullable("string"),
-        },
-    ),
-    "Queue": _object(
-        ["name", "depth", "scheduled", "running", "oldest_wait", "counts"],
-        {
-            "name": {"type": "string"},
-            "depth": {"type": "integer", "description": "queued jobs"},
-            "scheduled": {"type": "integer"},
-            "running": {"type": "integer"},
-            "oldest_wait": {"type": ["number", "null"], "minimum": 0},
-            "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
-        },
-    ),
-    "Worker": _object(
-        ["id", "hostname", "pid", "queues", "concurrency", "started_at", "last_seen", "running"],
-        {
-            "id": {"type": "string"},
-            "hostname": {"type": "string"},
-            "pid": {"type": "integer"},
-            "queues": {"type": ["array", "null"], "items": {"type": "string"}},
-            "concurrency": {"type": "integer"},
-            "started_at": {"type": "number"},
-            "last_seen": {"type": "number"},
-            "running": {"type": "array", "items": {"type": "string"}},
-        },
-    ),
-}
+from cargohold.web.schemas import SCHEMAS, TERMINAL, Schema, obj, ref
 
 _JOB_ID = {
     "name": "job_id",
@@ -170,7 +28,7 @@ def _query(name: str, schema: Schema, description: str) -> Schema:
 
 
 _LIST_FILTERS = [
-    _query("state", {"type": "array", "items": _ref("State")}, "only jobs in these states"),
+    _query("state", {"type": "array", "items": ref("State")}, "only jobs in these states"),
     _query("queue", {"type": "array", "items": {"type": "string"}}, "only these queues"),
     _query("task", {"type": "array", "items": {"type": "string"}}, "only these tasks"),
     _query("key", {"type": "string"}, "the job holding this idempotency key"),
@@ -182,7 +40,7 @@ _LIST_FILTERS = [
 
 def _reply(description: str, schema: Schema | None = None) -> Schema:
     if schema is None:
-        schema = _ref("Error")
+        schema = ref("Error")
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
@@ -215,7 +73,7 @@ _ERROR_TEXT = {
     "503": "the store does not answer",
 }
 
-_ENQUEUE_BODY = _object(
+_ENQUEUE_BODY = obj(
     ["task"],
     {
         "task": {"type": "string", "minLength": 1, "description": "a registered task name"},
@@ -243,7 +101,7 @@ _RETRY_MANY_BODY = {
     "type": "object",
     "properties": {"ids": _IDS, "queues": _IDS, "tasks": _IDS},
 }
-_PRUNE_BODY = _object(
+_PRUNE_BODY = obj(
     ["state", "older_than"],
     {
         "state": {"type": "string", "enum": TERMINAL},
@@ -269,15 +127,15 @@ PATHS: dict[str, Any] = {
     "/jobs": {
         "get": _op(
             "List and search jobs",
-            _ok("200", "a page of jobs", _ref("JobPage")),
+            _ok("200", "a page of jobs", ref("JobPage")),
             "503",
             parameters=_LIST_FILTERS,
         ),
         "post": _op(
             "Enqueue a job of a registered task (admin)",
             {
-                **_ok("201", "enqueued", _ref("EnqueuedJob")),
-                **_ok("200", "a job with this key already exists", _ref("EnqueuedJob")),
+                **_ok("201", "enqueued", ref("EnqueuedJob")),
+                **_ok("200", "a job with this key already exists", ref("EnqueuedJob")),
             },
             "422",
             "503",
@@ -290,7 +148,7 @@ PATHS: dict[str, Any] = {
             _ok(
                 "200",
                 "how many were queued again",
-                _object(
+                obj(
                     ["retried", "skipped"],
                     {"retried": {"type": "integer"}, "skipped": {"type": "integer"}},
                 ),
@@ -305,7 +163,7 @@ PATHS: dict[str, Any] = {
             _ok(
                 "200",
                 "how many were deleted",
-                _object(["deleted"], {"deleted": {"type": "integer"}}),
+                obj(["deleted"], {"deleted": {"type": "integer"}}),
             ),
             "422",
             "503",
@@ -313,9 +171,7 @@ PATHS: dict[str, Any] = {
         )
     },
     "/jobs/{job_id}": {
-        "get": _op(
-            "One job", _ok("200", "the job", _ref("Job")), "404", "503", parameters=[_JOB_ID]
-        )
+        "get": _op("One job", _ok("200", "the job", ref("Job")), "404", "503", parameters=[_JOB_ID])
     },
     "/jobs/{job_id}/events": {
         "get": _op(
@@ -323,7 +179,7 @@ PATHS: dict[str, Any] = {
             _ok(
                 "200",
                 "its events",
-                _object(["events"], {"events": {"type": "array", "items": _ref("Event")}}),
+                obj(["events"], {"events": {"type": "array", "items": ref("Event")}}),
             ),
             "404",
             "503",
@@ -333,7 +189,7 @@ PATHS: dict[str, Any] = {
     "/jobs/{job_id}/status": {
         "get": _op(
             "Customer-facing status: readable with the job id or a signed link",
-            _ok("200", "state, progress and public result", _ref("Status")),
+            _ok("200", "state, progress and public result", ref("Status")),
             "404",
             "503",
             parameters=[_JOB_ID, _query("sig", {"type": "string"}, "signature of a status link")],
@@ -358,7 +214,7 @@ PATHS: dict[str, Any] = {
     "/jobs/{job_id}/retry": {
         "post": _op(
             "Queue a failed or cancelled job again (admin)",
-            _ok("200", "the job", _ref("Job")),
+            _ok("200", "the job", ref("Job")),
             "404",
             "409",
             "503",
@@ -368,7 +224,7 @@ PATHS: dict[str, Any] = {
     "/jobs/{job_id}/cancel": {
         "post": _op(
             "Cancel a waiting job, or stop a running one (admin)",
-            _ok("200", "the job", _ref("Job")),
+            _ok("200", "the job", ref("Job")),
             "404",
             "409",
             "503",
@@ -376,7 +232,7 @@ PATHS: dict[str, Any] = {
             requestBody={
                 "required": False,
                 "content": {
-                    "application/json": {"schema": _object([], {"reason": {"type": "string"}})}
+                    "application/json": {"schema": obj([], {"reason": {"type": "string"}})}
                 },
             },
         )
@@ -387,7 +243,7 @@ PATHS: dict[str, Any] = {
             _ok(
                 "200",
                 "queues",
-                _object(["queues"], {"queues": {"type": "array", "items": _ref("Queue")}}),
+                obj(["queues"], {"queues": {"type": "array", "items": ref("Queue")}}),
             ),
             "503",
         )
@@ -398,7 +254,7 @@ PATHS: dict[str, Any] = {
             _ok(
                 "200",
                 "workers",
-                _object(["workers"], {"workers": {"type": "array", "items": _ref("Worker")}}),
+                obj(["workers"], {"workers": {"type": "array", "items": ref("Worker")}}),
             ),
             "503",
         )
@@ -409,7 +265,7 @@ PATHS: dict[str, Any] = {
             _ok(
                 "200",
                 "stats",
-                _object(
+                obj(
                     ["totals", "queues", "workers", "throughput"],
                     {
                         "totals": {"type": "object"},

@@ -71,6 +71,7 @@ def render(request: Request, template: str, code: int = 200, **values: Any) -> R
     page = ctx.templates.get_template(template).render(
         base=base_path(request),
         path=request.url.path,
+        here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         is_admin=credentials is not None and credentials.is_admin,
         signed_in=credentials is not None and credentials.role is not None,
         csrf=csrf,
