@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import sys
 import time
 from dataclasses import asdict
@@ -82,6 +83,7 @@ def make_plan(args: argparse.Namespace) -> measure.Plan:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    signal.signal(signal.SIGTERM, _interrupt)  # clean up (processes, databases) as on Ctrl+C
     chosen = [peer for peer in PEERS if args.only is None or peer.id in args.only]
     scratch = (args.results / f"scratch-{os.getpid()}").resolve()
     scratch.mkdir(parents=True, exist_ok=True)
@@ -96,11 +98,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         context = _context(args, chosen, scratch, postgres)
         document["plan"] = {**asdict(context.plan), "latency_gap": list(context.plan.latency_gap)}
-        for peer in chosen:
-            print(f"bench: {peer.id}", flush=True)
-            entry = systems.run_system(peer, context)
-            document["systems"][peer.id] = entry
-            print(f"bench: {peer.id}: {entry['status']} {entry.get('reason', '')}", flush=True)
+        under_test = [systems.System(peer, context) for peer in chosen]
+        for system in under_test:
+            if system.skipped is not None:
+                print(f"bench: {system.peer.id}: skipped: {system.skipped}", flush=True)
+        for number in range(1, context.plan.repeat + 1):
+            for system in under_test:
+                _progress(f"round {number}/{context.plan.repeat}", system)
+                system.run(systems.ROUND, f"round{number}")
+        for system in under_test:
+            _progress("backlog", system)
+            system.run((measure.backlog_scaling,), "backlog")
+        document["systems"] = {system.peer.id: system.entry() for system in under_test}
     finally:
         postgres.drop_all()
         shutil.rmtree(scratch, ignore_errors=True)
@@ -109,6 +118,15 @@ def main(argv: list[str] | None = None) -> int:
     write_outputs(document, args)
     failed = [k for k, v in document["systems"].items() if v["status"] == "failed"]
     return 1 if failed else 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _progress(what: str, system: systems.System) -> None:
+    if system.skipped is None:
+        print(f"bench: {what}: {system.peer.id}", flush=True)
 
 
 def _context(

@@ -56,6 +56,9 @@ class Session:
         ledger: Path,
         logs: Path,
         plan: Plan,
+        *,
+        results: Results,
+        label: str,
     ) -> None:
         self.driver = driver
         self.worker_argv = worker_argv
@@ -63,12 +66,14 @@ class Session:
         self.ledger = ledger
         self.logs = logs
         self.plan = plan
-        self.results = Results()
+        self.results = results
+        self.label = label
         self._workers = 0
 
     def start_worker(self) -> Owned:
         self._workers += 1
-        return Owned(self.worker_argv, self.env, self.logs / f"worker-{self._workers}.log")
+        log = self.logs / f"{self.label}-worker-{self._workers}.log"
+        return Owned(self.worker_argv, self.env, log)
 
     def fresh_ledger(self) -> LedgerReader:
         self.ledger.unlink(missing_ok=True)

@@ -32,48 +32,84 @@ class Context:
     cargohold_label: str
 
 
-def run_system(peer: Peer, context: Context) -> dict[str, Any]:
-    entry: dict[str, Any] = {"settings": peer.workers, "distribution": peer.distribution}
-    python = context.repo_python if peer.in_repo_venv else str(context.peer_python)
-    env = _environment(peer, context)
-    reason = unavailable(peer, context, python, env)
-    if reason is not None:
-        return {**entry, "status": "skipped", "reason": reason}
-    entry["version"] = peers_venv.versions(python, [peer.distribution])[peer.distribution]
-    if peer.is_cargohold:
-        entry["version"] += f" ({context.cargohold_label})"
-    logs = context.results / "logs" / peer.id
-    shutil.rmtree(logs, ignore_errors=True)
-    logs.mkdir(parents=True)
-    env[common.URL_ENV] = _store_url(peer, context)
-    try:
-        driver = Driver(python, peer.id, env, logs / "driver.log")
+ROUND: tuple[Callable[[measure.Session], None], ...] = (
+    measure.enqueue_and_drain,
+    measure.bulk_enqueue,
+    measure.idle_memory_and_latency,
+)
+"""The measurements of one repetition, in order."""
+
+
+class System:
+    """One system under test across the whole run. Each round gets a fresh scratch store and
+    driver, so rounds of different systems can alternate and share out whatever else the
+    machine is doing."""
+
+    def __init__(self, peer: Peer, context: Context) -> None:
+        self.peer = peer
+        self.context = context
+        self.python = context.repo_python if peer.in_repo_venv else str(context.peer_python)
+        self.env = _environment(peer, context)
+        self.results = measure.Results()
+        self.failures: list[str] = []
+        self.worker_argv: list[str] = []
+        self.logs = context.results / "logs" / peer.id
+        self.skipped = unavailable(peer, context, self.python, self.env)
+        self.version = ""
+        if self.skipped is None:
+            self.version = peers_venv.versions(self.python, [peer.distribution])[peer.distribution]
+            if peer.is_cargohold:
+                self.version += f" ({context.cargohold_label})"
+            shutil.rmtree(self.logs, ignore_errors=True)
+            self.logs.mkdir(parents=True)
+
+    def run(self, steps: tuple[Callable[[measure.Session], None], ...], label: str) -> None:
+        """One round: a scratch store and a driver, these steps, then release both."""
+        if self.skipped is not None:
+            return
+        self.env[common.URL_ENV] = _store_url(self.peer, self.context)
         try:
-            session = measure.Session(
-                driver,
-                driver.call("worker_command", python=python),
-                env,
-                Path(env[common.LEDGER_ENV]),
-                logs,
-                context.plan,
-            )
-            failures = _measure_all(session, logs)
+            driver = Driver(self.python, self.peer.id, self.env, self.logs / f"{label}-driver.log")
+            try:
+                session = measure.Session(
+                    driver,
+                    driver.call("worker_command", python=self.python),
+                    self.env,
+                    Path(self.env[common.LEDGER_ENV]),
+                    self.logs,
+                    self.context.plan,
+                    results=self.results,
+                    label=label,
+                )
+                self.worker_argv = session.worker_argv
+                for step in steps:
+                    self.failures += _attempt(step, session, self.logs)
+            finally:
+                driver.stop()
+        except Exception as error:
+            _log_failure(self.logs)
+            self.failures.append(f"{label}: {_first_line(error)}")
         finally:
-            driver.stop()
-    except Exception as error:
-        _log_failure(logs)
-        return {**entry, "status": "failed", "reason": f"{error}".splitlines()[0]}
-    finally:
-        _release(peer, context)
-    outcome = session.results
-    return {
-        **entry,
-        "status": "measured" if outcome.runs else "failed",
-        "worker_command": session.worker_argv,
-        "runs": outcome.runs,
-        "raw": outcome.raw,
-        "notes": outcome.notes + failures,
-    }
+            _release(self.peer, self.context)
+
+    def entry(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {
+            "settings": self.peer.workers,
+            "distribution": self.peer.distribution,
+        }
+        if self.skipped is not None:
+            return {**entry, "status": "skipped", "reason": self.skipped}
+        measured = bool(self.results.runs)
+        return {
+            **entry,
+            "version": self.version,
+            "status": "measured" if measured else "failed",
+            **({} if measured else {"reason": (self.failures or ["no figure"])[0]}),
+            "worker_command": self.worker_argv,
+            "runs": self.results.runs,
+            "raw": self.results.raw,
+            "notes": self.results.notes + self.failures,
+        }
 
 
 def _environment(peer: Peer, context: Context) -> dict[str, str]:
@@ -112,19 +148,6 @@ def unavailable(peer: Peer, context: Context, python: str, env: dict[str, str]) 
     return context.postgres.unavailable()
 
 
-def _measure_all(session: measure.Session, logs: Path) -> list[str]:
-    steps: list[Callable[[measure.Session], None]] = [
-        measure.enqueue_and_drain,
-        measure.bulk_enqueue,
-        measure.idle_memory_and_latency,
-    ]
-    failures = []
-    for _ in range(session.plan.repeat):
-        for step in steps:
-            failures += _attempt(step, session, logs)
-    return failures + _attempt(measure.backlog_scaling, session, logs)
-
-
 def _attempt(
     step: Callable[[measure.Session], None], session: measure.Session, logs: Path
 ) -> list[str]:
@@ -132,11 +155,14 @@ def _attempt(
         step(session)
     except Exception as error:
         _log_failure(logs)
-        text = str(error).strip()
-        first_line = text.splitlines()[0] if text else repr(error)
-        print(f"bench:   {step.__name__} failed: {first_line}", flush=True)
-        return [f"{step.__name__} failed: {first_line}"]
+        print(f"bench:   {step.__name__} failed: {_first_line(error)}", flush=True)
+        return [f"{step.__name__} failed: {_first_line(error)}"]
     return []
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else repr(error)
 
 
 def _log_failure(logs: Path) -> None:
