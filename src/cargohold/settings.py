@@ -77,7 +77,7 @@ class Settings:
         "memory limit to keep jobs under (e.g. 512MB); auto: the container's, else the host's",
     )
     memory_headroom: int | None = _setting(
-        None, _parse_optional_size, "memory kept free below the limit; auto: 8%, at least 32MiB"
+        None, _parse_optional_size, "memory kept free below the limit; auto: 5%, at least 24MiB"
     )
     recycle_growth: int = _setting(
         64 * 1024 * 1024,

@@ -532,7 +532,7 @@ def test_successes_teach_a_task_its_memory_and_duration(store: Store) -> None:
     [stats] = store.task_stats()
     assert stats.task == "render" and stats.peaks == tuple(peaks)
     assert stats.durations == (2.0, 2.0, 2.0)
-    expected = int(120 * MIB * 1.15) + RUNNER_OVERHEAD
+    expected = int(120 * MIB * 1.10) + RUNNER_OVERHEAD
     assert stats.learned_memory == learned_reservation(peaks) == expected
     job_id = enqueue_one(store, T0 + 100, task="render", memory=10 * MIB)
     assert store.get_job(job_id).need == stats.learned_memory  # type: ignore[union-attr]

@@ -13,7 +13,7 @@ RUNNER_OVERHEAD = 8 * MIB
 LEARN_AFTER = 3
 """Observed peaks a task needs before its learned reservation replaces the declared one."""
 LEARN_PERCENTILE = 0.95
-LEARN_MARGIN = 1.15
+LEARN_MARGIN = 1.10
 KEEP_OBSERVATIONS = 20
 MEMORY_RETRY_GROWTH = 4
 MAX_MEMORY_KILLS = 3

@@ -12,8 +12,8 @@ from cargohold.memory.usage import available_memory, physical_memory, resident
 from cargohold.units import format_size
 
 MIB = 1024 * 1024
-MIN_HEADROOM = 32 * MIB
-HEADROOM_FRACTION = 0.08
+MIN_HEADROOM = 24 * MIB
+HEADROOM_FRACTION = 0.05
 
 
 @dataclass(frozen=True, slots=True)

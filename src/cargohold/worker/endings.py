@@ -200,9 +200,13 @@ class Endings:
     def _recycle_if_worn(self, runner: Runner) -> None:
         settings = self.supervisor.settings
         worn_out = settings.max_runner_jobs and runner.jobs_done >= settings.max_runner_jobs
-        grown = (
+        resources = [self.supervisor.app.resources[name] for name in runner.resources]
+        # Resources are meant to stay: their memory is not growth. One of unknown size
+        # makes growth impossible to judge, so such a runner is not recycled for it.
+        allowance = sum(r.memory or 0 for r in resources)
+        grown = all(r.memory is not None for r in resources) and (
             self.supervisor.memory.usage(runner.memory)
-            > runner.memory.fresh_usage + settings.recycle_growth
+            > runner.memory.fresh_usage + settings.recycle_growth + allowance
         )
         if worn_out or grown:
             log.info(

@@ -180,7 +180,12 @@ class MemoryControl:
         if self.limit.scope == "process":
             others = resident(os.getpid())
         else:
-            others = max(0, self.limit.used() - sum(self.usage(r) for r in runners))
+            # Runners are read before and after the container: a job that frees or takes
+            # memory in between must not be mistaken for someone else's usage.
+            before = sum(self.usage(r) for r in runners)
+            used = self.limit.used()
+            after = sum(self.usage(r) for r in runners)
+            others = max(0, used - max(before, after))
         self._others.append((now, others))
         while self._others and self._others[0][0] < now - OTHERS_WINDOW:
             self._others.popleft()
@@ -193,6 +198,13 @@ class MemoryControl:
     def capacity(self) -> int:
         """What all runners together may use."""
         return max(0, self.budget - self.others)
+
+    @property
+    def best_capacity(self) -> int:
+        """What all runners together could use when their neighbours use the least seen
+        lately: a job that does not fit in this never fits."""
+        lowest = min((usage for _, usage in self._others), default=0)
+        return max(0, self.budget - lowest)
 
     def loads(self, runners: list[RunnerMemory]) -> list[RunnerLoad]:
         loads = []

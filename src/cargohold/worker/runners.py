@@ -136,16 +136,18 @@ class RunnerPool:
         return [runner.memory for runner in self.runners]
 
     def take(self, resources: tuple[str, ...]) -> Runner:
-        """An idle runner, preferably one that holds the job's resources warm; a new one if
-        none is idle."""
+        """A runner for a job: one that holds the job's resources warm, else a plain idle
+        one, else a new one; a runner keeping other resources warm is replaced last."""
         idle = self.idle
         if resources:
             warm = [r for r in idle if set(resources) <= set(r.resources)]
             if warm:
-                return warm[0]
-        if idle:
-            # Keep warm runners for jobs that need what they hold: take a plain one first.
-            return min(idle, key=lambda r: (len(r.resources), -r.last_used))
+                return max(warm, key=lambda r: r.last_used)
+        plain = [r for r in idle if not r.resources]
+        if plain:
+            return max(plain, key=lambda r: r.last_used)
+        if idle and len(self.runners) >= self.size:
+            self.retire(min(idle, key=lambda r: r.last_used))
         return self.start_one()
 
     def retire(self, runner: Runner, *, kill: bool = True) -> None:
@@ -155,8 +157,10 @@ class RunnerPool:
         self.runners.remove(runner)
 
     def evictable(self) -> list[Runner]:
-        """Idle runners holding resources, least recently used first."""
-        return sorted((r for r in self.idle if r.resources), key=lambda r: r.last_used)
+        """Idle runners in the order they should give their memory back: plain ones first
+        (a new one starts in milliseconds), then those keeping resources warm, least
+        recently used first."""
+        return sorted(self.idle, key=lambda r: (bool(r.resources), r.last_used))
 
     def stop_all(self) -> None:
         for runner in list(self.runners):

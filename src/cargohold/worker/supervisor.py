@@ -7,6 +7,7 @@ until a runner reports, a producer wakes it, or a timer runs out.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import random
@@ -14,6 +15,7 @@ import socket
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cargohold.ids import new_worker_id
@@ -45,6 +47,15 @@ MEMORY_PER_DEFAULT_SLOT = 128 * MIB
 MAX_DEFAULT_CONCURRENCY = 16
 
 
+@dataclass(frozen=True, slots=True)
+class BlockedHead:
+    """The first job in line, which does not fit yet, and until when smaller ones may pass."""
+
+    job_id: str
+    need: int
+    until: float
+
+
 def default_concurrency(capacity: int) -> int:
     """Runner slots from the memory budget, not from the CPU count."""
     return max(1, min(MAX_DEFAULT_CONCURRENCY, capacity // MEMORY_PER_DEFAULT_SLOT))
@@ -66,7 +77,7 @@ class Supervisor:
         self._next_heartbeat = self._next_rescue = self._next_progress_flush = 0.0
         self._next_sample = self._next_others = 0.0
         self._paused_until = 0.0
-        self._blocked_head: tuple[str, float] | None = None
+        self._blocked_head: BlockedHead | None = None
         self._stopping = False
         self._stop_deadline: float | None = None
         self._waiter = Waiter(None)
@@ -94,6 +105,9 @@ class Supervisor:
             )
         )
         self._waiter.wakeup = self.store.wakeup()
+        # Objects that exist now are never collected in runners: their pages stay shared
+        # with the supervisor instead of being copied by a runner's garbage collector.
+        gc.freeze()
         self.pool.start_one()
         self._started = True
         self._rescue(now)
@@ -262,8 +276,11 @@ class Supervisor:
         if time.monotonic() < self._paused_until:
             return None
         offer = self.memory.offer(self.pool.memories(), busy=bool(self.pool.busy))
-        if self._blocked_head is not None and time.monotonic() > self._blocked_head[1]:
-            # The first job in line has been passed for too long: admit nothing smaller.
+        if self._blocked_head is not None and time.monotonic() > self._blocked_head.until:
+            # The first job in line has been passed for too long: admit nothing else until
+            # it fits. Being first in line, it is the one claimed once the offer covers it.
+            if offer.free >= self._blocked_head.need:
+                return MemoryOffer(free=self._blocked_head.need, unknown_need=offer.unknown_need)
             return MemoryOffer(free=0, unknown_need=1)
         return offer
 
@@ -278,7 +295,7 @@ class Supervisor:
                 ),
             )
             return
-        capacity = self.memory.capacity
+        capacity = self.memory.best_capacity
         if claim.need is not None and claim.need > capacity:
             self._reject(claim, Failed(self._never_fits(claim, claim.need, capacity)))
             return
@@ -305,7 +322,7 @@ class Supervisor:
             if not self.memory.start_job(runner.memory, reservation):
                 self._reject(claim, HandedBack("could not set a runner's memory limit"))
                 return
-        if self._blocked_head is not None and self._blocked_head[0] == claim.id:
+        if self._blocked_head is not None and self._blocked_head.job_id == claim.id:
             self._blocked_head = None
         runner.send(claim, now, reservation)
 
@@ -326,7 +343,7 @@ class Supervisor:
             self._blocked_head = None
             return
         job_id, need = head
-        capacity = self.memory.capacity
+        capacity = self.memory.best_capacity
         if need is not None and need > capacity:
             doomed = self.store.claim(
                 self.worker_id,
@@ -342,20 +359,18 @@ class Supervisor:
         wanted = capacity if need is None else need
         if wanted <= offer.free:
             return
-        if self.pool.evictable() and self._evict_one(keep=None):
+        idle_memory = sum(self.memory.usage(r.memory) for r in self.pool.idle)
+        if wanted <= offer.free + idle_memory and self._evict_one(keep=None):
             return
-        if self._blocked_head is None or self._blocked_head[0] != job_id:
-            self._blocked_head = (job_id, time.monotonic() + STARVE_AFTER)
+        if self._blocked_head is None or self._blocked_head.job_id != job_id:
+            self._blocked_head = BlockedHead(job_id, wanted, time.monotonic() + STARVE_AFTER)
 
     def _evict_one(self, keep: Runner | None) -> bool:
-        """Retire the least recently used idle runner that holds resources."""
+        """Retire one idle runner to give its memory back (see `RunnerPool.evictable`)."""
         for runner in self.pool.evictable():
             if runner is not keep:
-                log.info(
-                    "evicting runner %d (holds %s) to make room",
-                    runner.pid,
-                    ", ".join(runner.resources),
-                )
+                held = f" (it held {', '.join(runner.resources)})" if runner.resources else ""
+                log.info("evicting idle runner %d to make room%s", runner.pid, held)
                 self.pool.retire(runner)
                 return True
         return False
@@ -377,6 +392,16 @@ class Supervisor:
         if monotonic >= self._next_others:
             self._next_others = monotonic + OTHERS_INTERVAL
             self.memory.observe_others(self.pool.memories())
+            if log.isEnabledFor(logging.DEBUG):
+                offer = self.memory.offer(self.pool.memories(), busy=bool(self.pool.busy))
+                log.debug(
+                    "memory: capacity %s, others %s, free %s, runners %s, blocked %s",
+                    format_size(self.memory.capacity),
+                    format_size(self.memory.others),
+                    format_size(offer.free),
+                    [format_size(self.memory.usage(r.memory)) for r in self.pool.runners],
+                    self._blocked_head,
+                )
         action = self.memory.guard()
         if action.pause:
             self._paused_until = monotonic + 1.0
