@@ -4,6 +4,7 @@ drops) its own scratch databases in PostgreSQL and flushes its own Redis databas
 from __future__ import annotations
 
 import socket
+import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
@@ -12,6 +13,8 @@ REDIS_DB = 13
 """The one Redis database number the benchmark owns and flushes."""
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 SCRATCH_PREFIX = "bench_"
+RESTART_PATIENCE = 60.0
+"""Seconds to wait for PostgreSQL to come back when it restarts under us."""
 
 
 def redis_url() -> str:
@@ -94,7 +97,16 @@ class Postgres:
             self.drop(name)
 
     def _admin(self, statement: str) -> None:
+        """Run one statement, waiting out a server restart (others share this server)."""
         import psycopg
 
-        with psycopg.connect(self.admin_url, autocommit=True) as connection:
-            connection.execute(statement)  # type: ignore[arg-type]
+        deadline = time.monotonic() + RESTART_PATIENCE
+        while True:
+            try:
+                with psycopg.connect(self.admin_url, autocommit=True, connect_timeout=3) as conn:
+                    conn.execute(statement)  # type: ignore[arg-type]
+                    return
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1.0)

@@ -90,7 +90,11 @@ class System:
             _log_failure(self.logs)
             self.failures.append(f"{label}: {_first_line(error)}")
         finally:
-            _release(self.peer, self.context)
+            try:
+                _release(self.peer, self.context)
+            except Exception as error:
+                _log_failure(self.logs)
+                self.failures.append(f"{label}: releasing the store failed: {_first_line(error)}")
 
     def entry(self) -> dict[str, Any]:
         entry: dict[str, Any] = {
