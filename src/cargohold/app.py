@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar, overload
 
@@ -20,6 +23,7 @@ from cargohold.units import parse_duration, parse_size
 
 if TYPE_CHECKING:
     from cargohold.store.protocol import Store
+    from cargohold.worker.embedded import EmbeddedWorker
     from cargohold.worker.supervisor import Supervisor
 
 P = ParamSpec("P")
@@ -54,6 +58,7 @@ class App:
         self._store: Store | None = None if store is None or isinstance(store, str) else store
         self.tasks: dict[str, Task[Any, Any]] = {}
         self.resources: dict[str, Resource[Any]] = {}
+        self._store_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"<App store={self.settings.store!r} tasks={len(self.tasks)}>"
@@ -62,7 +67,9 @@ class App:
     def store(self) -> Store:
         """The store, opened (and migrated) on first use."""
         if self._store is None:
-            self._store = open_store(self.settings.store)
+            with self._store_lock:  # a web server's threads may all ask at once
+                if self._store is None:
+                    self._store = open_store(self.settings.store)
         return self._store
 
     def close(self) -> None:
@@ -242,6 +249,23 @@ class App:
 
         merged = Settings.from_env({}, **{**_as_overrides(self.settings), **settings})
         return Supervisor(self, merged)
+
+    def start_worker(self, **settings: Any) -> EmbeddedWorker | None:
+        """Run a worker inside this process (for one-container hosts): call it from the web
+        framework's startup hook, and `.stop()` the returned handle from its shutdown hook.
+
+        Runners are child processes started fresh, so the app must be importable as a
+        module attribute. Of several processes on one host, one supervises and the others
+        only enqueue. Returns None inside a runner process (where the app is imported).
+        """
+        from cargohold.worker.embedded import EmbeddedWorker
+        from cargohold.worker.runner import RUNNER_ENV
+
+        if os.environ.get(RUNNER_ENV):
+            return None
+        worker = EmbeddedWorker(self, settings).start()
+        atexit.register(worker.stop)
+        return worker
 
     def run_worker(self, **settings: Any) -> None:
         """Run a worker in this process until SIGTERM or SIGINT (Ctrl+C)."""

@@ -11,11 +11,12 @@ from cargohold.app import App
 from cargohold.cli.loading import load_app
 from cargohold.cli.output import ago, job_as_dict, print_json, progress_text, table
 from cargohold.errors import ConfigurationError, InvalidTransitionError, JobNotFoundError
+from cargohold.reasons import why_waiting
 from cargohold.records import JobFilter, JobRecord
-from cargohold.settings import DEFAULT_STORE, describe, env_var
+from cargohold.settings import DEFAULT_STORE, Settings, describe, env_var
 from cargohold.states import JobState
 from cargohold.store import Store, open_store
-from cargohold.units import format_duration
+from cargohold.units import format_duration, format_size
 
 
 def run(options: argparse.Namespace) -> int:
@@ -80,7 +81,13 @@ def status(options: argparse.Namespace) -> int:
     job = _require(store, options.job_id)
     events = store.job_events(job.id)
     if options.json:
-        print_json({**job_as_dict(job), "events": [_event_dict(e) for e in events]})
+        print_json(
+            {
+                **job_as_dict(job),
+                "waiting": why_waiting(store, job),
+                "events": [_event_dict(e) for e in events],
+            }
+        )
         return 0
     lines = [
         ("id", job.id),
@@ -98,6 +105,8 @@ def status(options: argparse.Namespace) -> int:
         ("duration", format_duration(job.duration) if job.duration is not None else "-"),
         ("worker", job.worker_id or "-"),
         ("progress", progress_text(job) or "-"),
+        ("memory", _memory_text(job)),
+        ("waiting", why_waiting(store, job) or "-"),
         ("result", job.result if job.result is not None else "-"),
         ("error", job.error or "-"),
     ]
@@ -266,6 +275,38 @@ def demo(options: argparse.Namespace) -> int:
     return run_demo(jobs=options.jobs, concurrency=options.concurrency)
 
 
+def _memory_text(job: JobRecord) -> str:
+    parts = []
+    if job.need is not None:
+        parts.append(f"reserves {format_size(job.need)}")
+    if job.memory is not None:
+        parts.append(f"declared {format_size(job.memory)}")
+    if job.peak_memory is not None:
+        parts.append(f"peak {format_size(job.peak_memory)}")
+    if job.memory_kills:
+        parts.append(f"killed for memory {job.memory_kills} time(s)")
+    return ", ".join(parts) or "-"
+
+
+def doctor(options: argparse.Namespace) -> int:
+    from cargohold.memory.admission import MemoryOffer, default_concurrency
+    from cargohold.worker.memory_control import MemoryControl
+
+    settings = Settings.from_env()
+    control = MemoryControl(settings.memory, settings.memory_headroom)
+    try:
+        control.observe_others([])
+        lines = {"store": options.store or settings.store, **control.describe()}
+        offer: MemoryOffer = control.offer([], busy=False)
+        lines["default concurrency"] = str(default_concurrency(offer.free))
+    finally:
+        control.close()
+    width = max(len(name) for name in lines)
+    for name, value in lines.items():
+        print(f"{name.rjust(width)}  {value}")
+    return 0
+
+
 def _parse_json(flag: str, text: str) -> Any:
     try:
         return json.loads(text)
@@ -304,6 +345,7 @@ _COMMANDS = {
     "cancel": cancel,
     "stats": stats,
     "migrate": migrate,
+    "doctor": doctor,
     "demo": demo,
     "serve": serve,
 }

@@ -45,7 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"DEBUG, INFO, WARNING or ERROR (env {env_var('log_level')}, default INFO)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_worker_command(sub)
+    _add_job_commands(sub)
+    _add_other_commands(sub)
+    return parser
 
+
+def _add_worker_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     worker = sub.add_parser("worker", help="run jobs: a supervisor and its runner processes")
     worker.add_argument("app_ref", metavar="APP", nargs="?", help="MODULE:ATTRIBUTE of the app")
     for name, text, default in describe():
@@ -62,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"{text} (env {env_var(name)}, default {shown})".replace("%", "%%"),
         )
 
+
+def _add_job_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     enqueue = sub.add_parser("enqueue", help="enqueue a job of a registered task")
     enqueue.add_argument("task", help="the task's registered name")
     enqueue.add_argument("--args", default="[]", help="positional arguments as a JSON list")
@@ -96,7 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
     stats = sub.add_parser("stats", help="jobs per queue and state, and the workers")
     stats.add_argument("--json", action="store_true")
 
+
+def _add_other_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sub.add_parser("migrate", help="create or upgrade the store's schema")
+    sub.add_parser(
+        "doctor", help="what a worker here would detect: memory limit, budget, enforcement"
+    )
 
     serve = sub.add_parser(
         "serve",
@@ -112,7 +125,6 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="a self-contained demonstration on the embedded store")
     demo.add_argument("--jobs", type=int, default=12, help="how many jobs to enqueue")
     demo.add_argument("--concurrency", type=int, default=3)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

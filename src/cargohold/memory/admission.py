@@ -69,3 +69,12 @@ class RunnerLoad:
 def free_memory(capacity: int, runners: Sequence[RunnerLoad]) -> int:
     """What is left for a new job once every runner's commitment is counted."""
     return capacity - sum(max(runner.usage, runner.committed) for runner in runners)
+
+
+MEMORY_PER_DEFAULT_SLOT = 128 * MIB
+MAX_DEFAULT_CONCURRENCY = 16
+
+
+def default_concurrency(capacity: int) -> int:
+    """Runner slots from the memory budget, not from the CPU count."""
+    return max(1, min(MAX_DEFAULT_CONCURRENCY, capacity // MEMORY_PER_DEFAULT_SLOT))

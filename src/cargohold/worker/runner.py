@@ -39,8 +39,24 @@ def die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
+RUNNER_ENV = "CARGOHOLD_IN_RUNNER"
+"""Set in runner processes, so that an app that starts a worker on import does not do so
+again in a runner that imports it."""
+
+
+def spawned_runner_main() -> None:
+    """Entry point of a runner started fresh (`python -c ...`), not forked: its arguments
+    are the app's reference, the file descriptor of its pipe, and its supervisor's pid."""
+    from cargohold.loading import load_app
+
+    reference, descriptor, parent_pid = sys.argv[1:4]
+    connection = Connection(int(descriptor))
+    runner_main(load_app(reference), connection, int(parent_pid))
+
+
 def runner_main(app: App, connection: Connection, parent_pid: int) -> None:
     """Entry point of a runner process."""
+    os.environ[RUNNER_ENV] = "1"
     die_with_parent(parent_pid)
     volunteer_for_oom_kill()
     # Ctrl+C, and a SIGTERM sent to the whole process group (systemd, docker stop), reach the

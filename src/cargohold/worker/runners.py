@@ -6,16 +6,18 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import socket
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cargohold.records import Claim
 from cargohold.worker.memory_control import MemoryControl, RunnerMemory
 from cargohold.worker.messages import RunJob
-from cargohold.worker.runner import runner_main
+from cargohold.worker.runner import RUNNER_ENV, runner_main
 
 if TYPE_CHECKING:
     from cargohold.app import App
@@ -31,20 +33,84 @@ class Running:
     reservation: int
 
 
+class RunnerProcess(Protocol):
+    """What the supervisor needs of a runner's process, forked or spawned."""
+
+    @property
+    def pid(self) -> int | None: ...
+
+    @property
+    def exitcode(self) -> int | None: ...
+
+    @property
+    def sentinel(self) -> int: ...
+
+    def join(self, timeout: float | None = None) -> None: ...
+
+
+class SpawnedProcess:
+    """A runner started with a fresh interpreter that imports the app (no fork)."""
+
+    def __init__(self, app_reference: str, descriptor: int) -> None:
+        self._popen = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "from cargohold.worker.runner import spawned_runner_main; spawned_runner_main()",
+                app_reference,
+                str(descriptor),
+                str(os.getpid()),
+            ],
+            pass_fds=[descriptor],
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, RUNNER_ENV: "1"},
+        )
+        self._pidfd = os.pidfd_open(self._popen.pid)
+
+    @property
+    def pid(self) -> int:
+        return self._popen.pid
+
+    @property
+    def exitcode(self) -> int | None:
+        return self._popen.poll()
+
+    @property
+    def sentinel(self) -> int:
+        return self._pidfd
+
+    def join(self, timeout: float | None = None) -> None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._popen.wait(timeout)
+        if self._popen.returncode is not None and self._pidfd >= 0:
+            os.close(self._pidfd)
+            self._pidfd = -1
+
+
 class Runner:
     """One runner child process and the pipe to it."""
 
-    def __init__(self, app: App, memory_control: MemoryControl) -> None:
-        context = multiprocessing.get_context("fork")
-        parent_end, child_end = context.Pipe(duplex=True)
-        self.process: BaseProcess = context.Process(
-            target=runner_main,
-            args=(app, child_end, os.getpid()),
-            name="cargohold-runner",
-            daemon=True,
-        )
-        self.process.start()
-        child_end.close()
+    def __init__(
+        self, app: App, memory_control: MemoryControl, app_reference: str | None = None
+    ) -> None:
+        """Forked from this process by default; started fresh, importing the app by
+        `app_reference`, when this process has other threads (a web server's)."""
+        if app_reference is None:
+            context: Any = multiprocessing.get_context("fork")
+            parent_end, child_end = context.Pipe(duplex=True)
+            self.process: RunnerProcess = context.Process(
+                target=runner_main,
+                args=(app, child_end, os.getpid()),
+                name="cargohold-runner",
+                daemon=True,
+            )
+            self.process.start()
+            child_end.close()
+        else:
+            ours, theirs = socket.socketpair()
+            self.process = SpawnedProcess(app_reference, theirs.fileno())
+            theirs.close()
+            parent_end = Connection(ours.detach())
         self.connection: Connection = parent_end
         self.memory: RunnerMemory = memory_control.attach(self.pid)
         self.current: Running | None = None
@@ -109,14 +175,17 @@ class Runner:
 class RunnerPool:
     """Up to `size` runners, started when there is work for them."""
 
-    def __init__(self, app: App, memory: MemoryControl, size: int) -> None:
+    def __init__(
+        self, app: App, memory: MemoryControl, size: int, app_reference: str | None = None
+    ) -> None:
         self.app = app
         self.memory = memory
         self.size = size
+        self.app_reference = app_reference
         self.runners: list[Runner] = []
 
     def start_one(self) -> Runner:
-        runner = Runner(self.app, self.memory)
+        runner = Runner(self.app, self.memory, self.app_reference)
         self.runners.append(runner)
         return runner
 

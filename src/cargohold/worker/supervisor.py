@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cargohold.ids import new_worker_id
-from cargohold.memory.admission import MIB, MemoryOffer
+from cargohold.memory.admission import MemoryOffer, default_concurrency
 from cargohold.outcome import Failed, HandedBack, Outcome
 from cargohold.records import Ack, Claim, MemoryReport, ProgressUpdate, WorkerInfo
 from cargohold.settings import Settings
@@ -43,8 +43,6 @@ OTHERS_INTERVAL = 0.5
 STARVE_AFTER = 10.0
 """Seconds the first job in line may be passed by smaller ones before the worker stops
 admitting anything else until it fits."""
-MEMORY_PER_DEFAULT_SLOT = 128 * MIB
-MAX_DEFAULT_CONCURRENCY = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +54,17 @@ class BlockedHead:
     until: float
 
 
-def default_concurrency(capacity: int) -> int:
-    """Runner slots from the memory budget, not from the CPU count."""
-    return max(1, min(MAX_DEFAULT_CONCURRENCY, capacity // MEMORY_PER_DEFAULT_SLOT))
-
-
 class Supervisor:
-    def __init__(self, app: App, settings: Settings, *, rng: random.Random | None = None):
+    def __init__(
+        self,
+        app: App,
+        settings: Settings,
+        *,
+        rng: random.Random | None = None,
+        app_reference: str | None = None,
+    ):
+        """`app_reference` ("module:attribute") makes runners start fresh and import the app
+        instead of being forked: needed when this process runs other threads."""
         self.app = app
         self.settings = settings
         self.store = app.store
@@ -70,7 +72,7 @@ class Supervisor:
         self.memory = MemoryControl(settings.memory, settings.memory_headroom)
         self.outcomes: Counter[str] = Counter()
         """How many attempts ended in each outcome (succeeded, retrying, failed...)."""
-        self.pool = RunnerPool(app, self.memory, settings.concurrency or 1)
+        self.pool = RunnerPool(app, self.memory, settings.concurrency or 1, app_reference)
         self.endings = Endings(self, rng or random.Random())
         self._acks: list[Ack] = []
         self._progress: dict[str, ProgressUpdate] = {}

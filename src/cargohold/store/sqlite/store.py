@@ -9,7 +9,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -105,7 +105,9 @@ class SQLiteStore:
             )
             connection.row_factory = sqlite3.Row
             connection.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-            connection.execute("PRAGMA journal_mode = WAL")
+            # Switching a new file to WAL takes an exclusive lock and does not wait on the
+            # busy timeout: processes opening the same new file at once must retry.
+            _retry_while_locked(lambda: connection.execute("PRAGMA journal_mode = WAL"))
             connection.execute(f"PRAGMA synchronous = {self._synchronous}")
             local.connection, local.pid = connection, os.getpid()
         return connection
@@ -123,19 +125,7 @@ class SQLiteStore:
 
     @staticmethod
     def _begin_immediate(connection: sqlite3.Connection) -> None:
-        deadline = time.monotonic() + _LOCKED_RETRY_FOR
-        delay = 0.001
-        while True:
-            try:
-                connection.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as error:
-                if "locked" not in str(error) and "busy" not in str(error):
-                    raise
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(delay)
-                delay = min(delay * 2, 0.05)
+        _retry_while_locked(lambda: connection.execute("BEGIN IMMEDIATE"))
 
     def _read(self, sql: str, params: dict[str, Any] | None = None) -> list[sqlite3.Row]:
         return self._connection().execute(sql, params or {}).fetchall()
@@ -627,6 +617,24 @@ class SQLiteStore:
             _sql("insert_event"),
             _event_params(job_id, at, kind, state, attempt, lease_token, worker_id, reason),
         )
+
+
+def _retry_while_locked(operation: Callable[[], object]) -> None:
+    """Run `operation`, retrying with backoff while the database is locked, so that lock
+    contention never reaches a caller as an error (unless it lasts a minute)."""
+    deadline = time.monotonic() + _LOCKED_RETRY_FOR
+    delay = 0.001
+    while True:
+        try:
+            operation()
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error):
+                raise
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
 
 
 def _event_params(
