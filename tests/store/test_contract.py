@@ -273,14 +273,23 @@ def test_crashes_are_counted_across_attempts(store: Store) -> None:
 # -- leases -----------------------------------------------------------------------------------
 
 
-def test_heartbeat_extends_only_this_workers_leases(store: Store) -> None:
+def test_heartbeat_extends_only_the_leases_named(store: Store) -> None:
     mine, theirs = enqueue_one(store), enqueue_one(store)
-    store.claim(WORKER, None, 1, LEASE, T0)
-    store.claim(OTHER, None, 1, LEASE, T0)
-    reply = store.heartbeat(WORKER, LEASE, T0 + 20)
+    [claim] = store.claim(WORKER, None, 1, LEASE, T0)
+    [other] = store.claim(OTHER, None, 1, LEASE, T0)
+    reply = store.heartbeat(WORKER, [claim.lease_token, other.lease_token], LEASE, T0 + 20)
     assert reply.held == {mine} and not reply.cancel_requested
     assert store.get_job(mine).lease_expires_at == T0 + 20 + LEASE  # type: ignore[union-attr]
     assert store.get_job(theirs).lease_expires_at == T0 + LEASE  # type: ignore[union-attr]
+
+
+def test_a_lease_the_worker_does_not_know_it_holds_is_left_to_expire(store: Store) -> None:
+    """A claim whose reply never reached the worker must be rescued, not kept alive."""
+    known, orphan = enqueue_one(store, T0), enqueue_one(store, T0 + 1)
+    claims = store.claim(WORKER, None, 2, LEASE, T0 + 2)
+    kept = [c.lease_token for c in claims if c.id == known]
+    assert store.heartbeat(WORKER, kept, LEASE, T0 + 20).held == {known}
+    assert store.rescue("rescuer", T0 + 2 + LEASE + 1).requeued == (orphan,)
 
 
 def test_rescue_requeues_expired_leases_only(store: Store) -> None:
@@ -354,9 +363,10 @@ def test_cancel_a_waiting_job_at_once(store: Store) -> None:
 
 def test_cancel_a_running_job_asks_its_worker(store: Store) -> None:
     job_id = enqueue_one(store)
-    store.claim(WORKER, None, 1, LEASE, T0)
+    [claim] = store.claim(WORKER, None, 1, LEASE, T0)
     assert store.cancel(job_id, "stop", T0 + 1).state == JobState.RUNNING
-    assert store.heartbeat(WORKER, LEASE, T0 + 2).cancel_requested == {job_id}
+    reply = store.heartbeat(WORKER, [claim.lease_token], LEASE, T0 + 2)
+    assert reply.cancel_requested == {job_id}
 
 
 def test_cancel_unknown_job(store: Store) -> None:
@@ -543,6 +553,6 @@ def test_workers_report_their_memory(store: Store) -> None:
     from cargohold.records import MemoryReport
 
     store.register_worker(WorkerInfo(WORKER, "host", 1, None, 2, T0, T0))
-    store.heartbeat(WORKER, LEASE, T0 + 1, memory=MemoryReport(budget=400 * MIB, free=90 * MIB))
+    store.heartbeat(WORKER, [], LEASE, T0 + 1, memory=MemoryReport(budget=400 * MIB, free=90 * MIB))
     [worker] = store.list_workers()
     assert (worker.memory_budget, worker.memory_free) == (400 * MIB, 90 * MIB)

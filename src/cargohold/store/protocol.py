@@ -88,10 +88,17 @@ class Store(Protocol):
         """`ack` then `claim` in one transaction: the worker's hot path, one commit per round."""
 
     def heartbeat(
-        self, worker_id: str, lease: float, now: float, memory: MemoryReport | None = None
+        self,
+        worker_id: str,
+        lease_tokens: Sequence[str],
+        lease: float,
+        now: float,
+        memory: MemoryReport | None = None,
     ) -> HeartbeatReply:
-        """Extend the leases of every job this worker holds; say which it still holds; record
-        that the worker is alive (with its memory budget and what is free of it)."""
+        """Extend the named leases where this worker still holds them, and say which jobs
+        those are; record that the worker is alive (with its memory budget and what is free
+        of it). A lease the worker does not name (a claim whose reply it never received) is
+        left to expire and be rescued."""
 
     def record_progress(self, updates: Sequence[ProgressUpdate]) -> list[bool]: ...
 

@@ -419,6 +419,9 @@ class Supervisor:
         offer = self.memory.offer(self.pool.memories(), busy=bool(self.pool.busy))
         reply = self.store.heartbeat(
             self.worker_id,
+            # Jobs whose outcome is not persisted yet still hold their leases.
+            [claim.lease_token for claim in self.running_jobs]
+            + [ack.lease_token for ack in self._acks],
             self.settings.lease,
             now,
             memory=MemoryReport(budget=self.memory.capacity, free=offer.free),

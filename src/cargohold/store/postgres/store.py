@@ -143,10 +143,19 @@ class PostgresStore:
         return self._database.transaction(work, what="ack_and_claim")
 
     def heartbeat(
-        self, worker_id: str, lease: float, now: float, memory: MemoryReport | None = None
+        self,
+        worker_id: str,
+        lease_tokens: Sequence[str],
+        lease: float,
+        now: float,
+        memory: MemoryReport | None = None,
     ) -> HeartbeatReply:
+        tokens = list(lease_tokens)
+
         def work(tx: Tx) -> HeartbeatReply:
-            held = tx.rows("heartbeat", {"worker_id": worker_id, "lease": lease, "now": now})
+            held = tx.rows(
+                "heartbeat", {"worker_id": worker_id, "tokens": tokens, "lease": lease, "now": now}
+            )
             tx.run("touch_worker", _touch_params(worker_id, now, memory))
             return HeartbeatReply(
                 held=frozenset(row["id"] for row in held),

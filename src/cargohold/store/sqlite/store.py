@@ -374,12 +374,21 @@ class SQLiteStore:
         return (rows[0]["id"], rows[0]["need"]) if rows else None
 
     def heartbeat(
-        self, worker_id: str, lease: float, now: float, memory: MemoryReport | None = None
+        self,
+        worker_id: str,
+        lease_tokens: Sequence[str],
+        lease: float,
+        now: float,
+        memory: MemoryReport | None = None,
     ) -> HeartbeatReply:
+        params = {
+            "worker_id": worker_id,
+            "lease": lease,
+            "now": now,
+            "tokens": json.dumps(list(lease_tokens)),
+        }
         with self._write() as connection:
-            rows = connection.execute(
-                _sql("heartbeat"), {"worker_id": worker_id, "lease": lease, "now": now}
-            ).fetchall()
+            rows = connection.execute(_sql("heartbeat"), params).fetchall()
             connection.execute(_sql("touch_worker"), _touch_params(worker_id, now, memory))
         return HeartbeatReply(
             held=frozenset(row["id"] for row in rows),
