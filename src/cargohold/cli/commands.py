@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from statistics import median
 from typing import Any
 
 from cargohold.app import App
@@ -12,7 +13,7 @@ from cargohold.cli.loading import load_app
 from cargohold.cli.output import ago, job_as_dict, print_json, progress_text, table
 from cargohold.errors import ConfigurationError, InvalidTransitionError, JobNotFoundError
 from cargohold.reasons import why_waiting
-from cargohold.records import JobFilter, JobRecord
+from cargohold.records import JobFilter, JobRecord, TaskStats, WorkerInfo
 from cargohold.settings import DEFAULT_STORE, Settings, describe, env_var
 from cargohold.states import JobState
 from cargohold.store import Store, open_store
@@ -215,12 +216,14 @@ def stats(options: argparse.Namespace) -> int:
     store = _store(options)
     counts = store.count_jobs()
     workers = store.list_workers()
+    tasks = store.task_stats()
     states = list(JobState)
     if options.json:
         print_json(
             {
                 "queues": {q: {str(s): c[s] for s in states} for q, c in counts.items()},
                 "workers": [_worker_dict(w) for w in workers],
+                "tasks": [_worker_dict(t) for t in tasks],
             }
         )
         return 0
@@ -229,24 +232,49 @@ def stats(options: argparse.Namespace) -> int:
     ]
     print(table(["queue", *states], rows) if rows else "no jobs")
     print()
-    print(
-        table(
-            ["worker", "queues", "concurrency", "started", "last seen"],
-            [
-                (
-                    w.id,
-                    ",".join(w.queues or ["*"]),
-                    w.concurrency,
-                    ago(w.started_at),
-                    ago(w.last_seen),
-                )
-                for w in workers
-            ],
-        )
-        if workers
-        else "no workers running"
-    )
+    print(_workers_table(workers) if workers else "no workers running")
+    if tasks:
+        print()
+        print(_tasks_table(tasks))
     return 0
+
+
+def _workers_table(workers: list[WorkerInfo]) -> str:
+    def memory(worker: WorkerInfo) -> str:
+        if worker.memory_budget is None:
+            return "-"
+        return f"{format_size(worker.memory_free or 0)} of {format_size(worker.memory_budget)}"
+
+    return table(
+        ["worker", "queues", "concurrency", "memory free", "started", "last seen"],
+        [
+            (
+                w.id,
+                ",".join(w.queues or ["*"]),
+                w.concurrency,
+                memory(w),
+                ago(w.started_at),
+                ago(w.last_seen),
+            )
+            for w in workers
+        ],
+    )
+
+
+def _tasks_table(tasks: list[TaskStats]) -> str:
+    return table(
+        ["task", "runs seen", "median run", "median peak", "learned reservation"],
+        [
+            (
+                t.task,
+                len(t.durations),
+                format_duration(median(t.durations)) if t.durations else "-",
+                format_size(median(t.peaks)) if t.peaks else "-",
+                format_size(t.learned_memory) if t.learned_memory is not None else "not yet",
+            )
+            for t in tasks
+        ],
+    )
 
 
 def migrate(options: argparse.Namespace) -> int:
