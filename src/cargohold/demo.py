@@ -25,7 +25,7 @@ BAR_WIDTH = 24
 def build_demo_app() -> App:
     app = App()
 
-    @app.task(queue=DEMO_QUEUE, retries=0)
+    @app.task(queue=DEMO_QUEUE, retries=0, memory="64MB")
     def render_book(order_id: str, pages: int = 12) -> dict[str, str]:
         """Renders a picture book page by page, reporting progress."""
         for page in range(1, pages + 1):
@@ -33,7 +33,7 @@ def build_demo_app() -> App:
             current_job().progress(page, pages, f"page {page} of {pages}")
         return {"pdf": f"/books/{order_id}.pdf"}
 
-    @app.task(queue=DEMO_QUEUE, retries=2, backoff="0.5s")
+    @app.task(queue=DEMO_QUEUE, retries=2, backoff="0.5s", memory="32MB")
     def upload_photo(photo: str) -> str:
         """Fails on its first attempt (a flaky network), then succeeds."""
         time.sleep(0.3)
@@ -41,7 +41,7 @@ def build_demo_app() -> App:
             raise ConnectionError(f"connection reset while uploading {photo}")
         return f"s3://photos/{photo}"
 
-    @app.task(queue=DEMO_QUEUE, retries=1, backoff="0.5s")
+    @app.task(queue=DEMO_QUEUE, retries=1, backoff="0.5s", memory="32MB")
     def monthly_report(month: str) -> None:
         """Always fails: it ends in the dead-letter state after its retry."""
         time.sleep(0.2)
