@@ -44,6 +44,10 @@ RUNNER_ENV = "CARGOHOLD_IN_RUNNER"
 again in a runner that imports it."""
 
 
+READY = "ready"
+"""Runner to supervisor, once: set up (a spawned runner has imported the app) and waiting."""
+
+
 def spawned_runner_main() -> None:
     """Entry point of a runner started fresh (`python -c ...`), not forked: its arguments
     are the app's reference, the file descriptor of its pipe, and its supervisor's pid."""
@@ -69,6 +73,7 @@ def runner_main(app: App, connection: Connection, parent_pid: int) -> None:
     ) -> None:
         connection.send(ProgressReport(job_id, current, total, message))
 
+    connection.send(READY)
     while True:
         try:
             message = connection.recv()

@@ -14,13 +14,17 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any, Protocol
 
+from cargohold.errors import WorkerError
 from cargohold.records import Claim
 from cargohold.worker.memory_control import MemoryControl, RunnerMemory
 from cargohold.worker.messages import RunJob
-from cargohold.worker.runner import RUNNER_ENV, runner_main
+from cargohold.worker.runner import READY, RUNNER_ENV, runner_main
 
 if TYPE_CHECKING:
     from cargohold.app import App
+
+
+READY_TIMEOUT = 60.0
 
 
 @dataclass(slots=True)
@@ -113,6 +117,10 @@ class Runner:
             parent_end = Connection(ours.detach())
         self.connection: Connection = parent_end
         self.memory: RunnerMemory = memory_control.attach(self.pid)
+        self._wait_until_ready()
+        # Its yardstick for growth and its first job's limit start from here: a spawned
+        # runner has only now finished importing the app.
+        self.memory.fresh_usage = memory_control.usage(self.memory)
         self.current: Running | None = None
         self.jobs_done = 0
         self.resources: tuple[str, ...] = ()
@@ -122,6 +130,18 @@ class Runner:
     def pid(self) -> int:
         assert self.process.pid is not None
         return self.process.pid
+
+    def _wait_until_ready(self) -> None:
+        try:
+            if self.connection.poll(READY_TIMEOUT) and self.connection.recv() == READY:
+                return
+        except (EOFError, OSError):
+            pass
+        self.kill()
+        raise WorkerError(
+            f"runner process {self.pid} did not start within {READY_TIMEOUT:g}s "
+            f"({self.describe_exit()}); its error, if any, is on the worker's stderr"
+        )
 
     @property
     def idle(self) -> bool:
