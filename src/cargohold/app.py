@@ -8,7 +8,13 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar, overload
 
-from cargohold.errors import ConfigurationError, JobNotFoundError, UnknownTaskError
+from cargohold.errors import (
+    ConfigurationError,
+    JobNotFoundError,
+    QueueFullError,
+    UnknownTaskError,
+)
+from cargohold.flowcontrol import FlowControl, FlowRef, resolve
 from cargohold.ids import new_job_id
 from cargohold.job import Job
 from cargohold.payload import encode_arguments
@@ -40,7 +46,7 @@ class TaskDecorator(Protocol):
     def __call__(self, fn: Callable[P, R], /) -> Task[P, R]: ...
 
 
-class App:
+class App(FlowControl):
     """Holds the tasks and the store.
 
     `App()` reads the store URL from `CARGOHOLD_STORE` (default `sqlite:///cargohold.db`);
@@ -59,6 +65,7 @@ class App:
         self.tasks: dict[str, Task[Any, Any]] = {}
         self.resources: dict[str, Resource[Any]] = {}
         self._store_lock = threading.Lock()
+        self._init_flow()
 
     def __repr__(self) -> str:
         return f"<App store={self.settings.store!r} tasks={len(self.tasks)}>"
@@ -94,6 +101,9 @@ class App:
         timeout: str | float | None = None,
         memory: str | int | None = None,
         resources: Sequence[str | Resource[Any]] = (),
+        limits: Sequence[FlowRef] = (),
+        rates: Sequence[FlowRef] = (),
+        wait_timeout: str | float | None = None,
     ) -> TaskDecorator: ...
 
     def task(
@@ -109,6 +119,9 @@ class App:
         timeout: str | float | None = None,
         memory: str | int | None = None,
         resources: Sequence[str | Resource[Any]] = (),
+        limits: Sequence[FlowRef] = (),
+        rates: Sequence[FlowRef] = (),
+        wait_timeout: str | float | None = None,
     ) -> Task[Any, Any] | TaskDecorator:
         """Register a function as a task: `@app.task` or `@app.task(retries=5, timeout="10m")`.
 
@@ -117,6 +130,13 @@ class App:
         failed attempt; memory: the peak memory a run needs ("400MB"), which the worker
         reserves before starting it until the task's measured peaks take over; resources:
         the resources (names or objects) it uses, so it runs preferably where they are warm.
+
+        limits: concurrency limits (`app.limit`) a job holds a slot of while it runs (it
+        starts only when each has a free slot); rates: rate limits (`app.rate`) it takes a
+        grant of before it starts (it waits, without losing an attempt, while one is used
+        up). An entry ("tenant", "tenant_id") is per key: the key is that argument's value.
+        wait_timeout: a job still waiting this long after it was ready to run ("10m") is
+        cancelled instead of started, with the reason in its events.
         """
 
         def register(function: Callable[Q, T]) -> Task[Q, T]:
@@ -139,6 +159,9 @@ class App:
                 timeout=None if timeout is None else parse_duration(timeout),
                 memory=None if memory is None else parse_size(memory),
                 resources=tuple(self._resource_names(resources)),
+                limits=self.flow_names(task_name, "limits", limits, function),
+                rates=self.flow_names(task_name, "rates", rates, function),
+                wait_timeout=None if wait_timeout is None else parse_duration(wait_timeout),
             )
             self.tasks[task_name] = registered
             return registered
@@ -202,7 +225,12 @@ class App:
         store = self.store
         now = store.now()
         new_jobs = [self._new_job(call, now) for call in calls]
-        results = store.enqueue(new_jobs, now)
+        try:
+            results = store.enqueue(new_jobs, now)
+        except QueueFullError as full:  # the queue's declaration says how long to wait
+            if full.queue in self.queues:
+                full.retry_after = self.queues[full.queue].retry_after
+            raise
         jobs: list[Job[R]] = []
         for new_job, result in zip(new_jobs, results, strict=True):
             if result.created:
@@ -221,10 +249,12 @@ class App:
         run_at = options.run_at
         if options.delay is not None:
             run_at = now + options.delay
+        queue = options.queue or task.queue
+        declared = self.queues.get(queue)
         return NewJob(
             id=new_job_id(now),
             task=task.name,
-            queue=options.queue or task.queue,
+            queue=queue,
             args=encode_arguments(task.name, call.args, call.kwargs, self.settings.max_payload),
             priority=task.priority if options.priority is None else options.priority,
             max_attempts=task.max_attempts,
@@ -232,6 +262,10 @@ class App:
             timeout=task.timeout,
             key=options.key,
             memory=task.memory,
+            limits=resolve(task.limits, task.fn, call.args, call.kwargs),
+            rates=resolve(task.rates, task.fn, call.args, call.kwargs),
+            wait_timeout=task.wait_timeout,
+            max_depth=None if declared is None else declared.max_depth,
         )
 
     def job(self, job_id: str) -> Job[Any]:

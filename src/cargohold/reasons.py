@@ -13,8 +13,14 @@ def why_waiting(store: Store, job: JobRecord, now: float | None = None) -> str |
     if not job.state.is_waiting:
         return None
     if job.run_at > now:
-        why = "retry" if job.attempt or job.memory_kills else "scheduled"
-        return f"{why} at {format_duration(job.run_at - now)} from now"
+        return _scheduled(store, job, now)
+    paused = _paused(store, job.queue)
+    if paused is not None:
+        return paused
+    for name, key in job.limits:
+        full = _full_limit(store, name, key, now)
+        if full is not None:
+            return full
     workers = [w for w in store.list_workers() if _serves(w, job.queue)]
     if not workers:
         return f"no worker is taking jobs from queue {job.queue!r}"
@@ -32,3 +38,31 @@ def why_waiting(store: Store, job: JobRecord, now: float | None = None) -> str |
 
 def _serves(worker: WorkerInfo, queue: str) -> bool:
     return worker.queues is None or queue in worker.queues
+
+
+def _scheduled(store: Store, job: JobRecord, now: float) -> str:
+    when = f"{format_duration(job.run_at - now)} from now"
+    events = store.job_events(job.id) if job.rates else []
+    if events and events[-1].kind == "snoozed" and (events[-1].reason or "").startswith("rate"):
+        return f"{events[-1].reason}; runs again {when}"
+    why = "retry" if job.attempt or job.memory_kills else "scheduled"
+    return f"{why} at {when}"
+
+
+def _paused(store: Store, queue: str) -> str | None:
+    if any(c.name == queue and c.paused for c in store.queue_controls()):
+        return f"queue {queue!r} is paused; `cargohold resume {queue}` lets workers take it"
+    return None
+
+
+def _full_limit(store: Store, name: str, key: str, now: float) -> str | None:
+    holders = store.limit_holders(name, key, now)
+    capacity = max((h.capacity for h in holders), default=0)
+    if not holders or len(holders) < capacity:
+        return None
+    label = f"{name}[{key}]" if key else name
+    named = [h.job_id or h.holder for h in holders]
+    more = f" and {len(named) - 3} more" if len(named) > 3 else ""
+    return (
+        f"waiting for limit {label!r}: all {capacity} slot(s) held by {', '.join(named[:3])}{more}"
+    )

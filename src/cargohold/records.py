@@ -9,6 +9,9 @@ from cargohold.outcome import Outcome
 from cargohold.payload import decode_result
 from cargohold.states import JobState
 
+LimitRef = tuple[str, str]
+"""A concurrency limit or rate limit as a job names it: (name, key); key '' when not per key."""
+
 
 @dataclass(frozen=True, slots=True)
 class NewJob:
@@ -25,6 +28,14 @@ class NewJob:
     key: str | None = None
     memory: int | None = None
     """Declared memory need in bytes (the task's `memory=`)."""
+    limits: tuple[LimitRef, ...] = ()
+    """Concurrency limits the job holds a slot of while it runs."""
+    rates: tuple[LimitRef, ...] = ()
+    """Rate limits the job draws a grant from before it starts."""
+    wait_timeout: float | None = None
+    """Seconds it may wait once ready before it is cancelled instead of started."""
+    max_depth: int | None = None
+    """Refuse the job (QueueFullError) if its queue already holds this many waiting jobs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +63,8 @@ class Claim:
     need: int | None = None
     """Expected memory in bytes: reservation after a memory kill, else learned, else
     declared; None when the task was never measured nor declared."""
+    limits: tuple[LimitRef, ...] = ()
+    rates: tuple[LimitRef, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +99,8 @@ class HeartbeatReply:
 class RescueReport:
     requeued: tuple[str, ...]
     failed: tuple[str, ...]
+    expired: tuple[str, ...] = ()
+    """Waiting jobs cancelled because they waited longer than their task's wait_timeout."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +183,9 @@ class JobRecord:
     peak_memory: int | None = None
     memory_kills: int = 0
     need: int | None = None
+    limits: tuple[LimitRef, ...] = ()
+    rates: tuple[LimitRef, ...] = ()
+    wait_timeout: float | None = None
 
     @property
     def result_value(self) -> Any:
@@ -208,3 +226,63 @@ class QueueCounts:
     @property
     def total(self) -> int:
         return sum(self.by_state.values())
+
+
+# -- flow control -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SlotRequest:
+    """Ask for one slot of a concurrency limit, held under `token` until released or until
+    its lease runs out without being extended."""
+
+    token: str
+    name: str
+    key: str
+    concurrency: int
+    holder: str
+    """Who holds it, in words (a job id, or host:pid of request code)."""
+    lease: float
+
+
+@dataclass(frozen=True, slots=True)
+class SlotHolder:
+    """A slot of a concurrency limit, held now."""
+
+    token: str
+    name: str
+    key: str
+    capacity: int
+    """The limit's concurrency when the slot was taken."""
+    job_id: str | None
+    holder: str
+    acquired_at: float
+    expires_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class RateRequest:
+    """Ask for one grant of a rate limit: at most `limit` grants in any `period` seconds."""
+
+    name: str
+    key: str
+    limit: int
+    period: float
+
+
+@dataclass(frozen=True, slots=True)
+class RateDecision:
+    granted: bool
+    at: float
+    """When it was granted (or refused), on the store's clock: grant times never go back."""
+    wait: float
+    """Seconds until a grant could be given (0 when granted)."""
+
+
+@dataclass(frozen=True, slots=True)
+class QueueControl:
+    """A queue an operator paused or resumed."""
+
+    name: str
+    paused: bool
+    changed_at: float

@@ -103,6 +103,20 @@ class Settings:
     max_runner_jobs: int = _setting(
         0, _parse_count, "replace a runner process after this many jobs (0: never)"
     )
+    retention: float = _setting(
+        7 * 86400.0, parse_duration, "succeeded and cancelled jobs are deleted after this (0: kept)"
+    )
+    failed_retention: float = _setting(
+        30 * 86400.0, parse_duration, "failed jobs are deleted after this (0: kept)"
+    )
+    key_retention: float = _setting(
+        7 * 86400.0,
+        parse_duration,
+        "a finished job holding an idempotency key is kept at least this long",
+    )
+    prune_interval: float = _setting(
+        3600.0, parse_duration, "how often workers delete jobs past their retention"
+    )
 
     def __post_init__(self) -> None:
         if self.lease < 3 * self.heartbeat:
@@ -113,6 +127,8 @@ class Settings:
             )
         if self.heartbeat <= 0 or self.poll_interval <= 0 or self.rescue_interval <= 0:
             raise ConfigurationError("heartbeat, poll_interval and rescue_interval must be > 0")
+        if self.prune_interval <= 0:
+            raise ConfigurationError("prune_interval must be > 0")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

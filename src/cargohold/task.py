@@ -95,6 +95,9 @@ class Task(Generic[P, R]):
         timeout: float | None,
         memory: int | None = None,
         resources: tuple[str, ...] = (),
+        limits: tuple[tuple[str, str | None], ...] = (),
+        rates: tuple[tuple[str, str | None], ...] = (),
+        wait_timeout: float | None = None,
     ) -> None:
         _check_parameters(fn, name)
         if retries < 0:
@@ -110,6 +113,10 @@ class Task(Generic[P, R]):
         self.memory = memory
         self.resources = resources
         """Declared peak memory in bytes, used until the task's own runs have taught more."""
+        self.limits = limits
+        """(limit name, argument holding the key or None) of each limit a job holds."""
+        self.rates = rates
+        self.wait_timeout = wait_timeout
         self.is_async = inspect.iscoroutinefunction(fn)
         self.__doc__ = fn.__doc__
         self.__wrapped__ = fn

@@ -43,6 +43,7 @@ def _params() -> dict[str, Any]:
         "free": 512 * 1024 * 1024,
         "unknown_need": 512 * 1024 * 1024,
         "batch": "0123abcd",
+        "limits": "[]",
     }
 
 

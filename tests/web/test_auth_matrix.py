@@ -41,7 +41,7 @@ def expected(access: Access, credentials: str) -> int | None:
 def path_values(app: App) -> dict[str, str]:
     job = app.tasks["echo"].enqueue("x")
     job.cancel()  # finished: its stream ends at once
-    return {"job_id": job.id, "name": "dashboard.css"}
+    return {"job_id": job.id, "name": "dashboard.css", "queue": "default"}
 
 
 def concrete(path: str, values: dict[str, str]) -> str:

@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from cargohold.cli import commands
+from cargohold.cli import commands, queues
 from cargohold.errors import CargoholdError
 from cargohold.settings import DEFAULT_STORE, describe, env_var
 from cargohold.states import JobState
@@ -103,6 +103,7 @@ def _add_job_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     stats = sub.add_parser("stats", help="jobs per queue and state, and the workers")
     stats.add_argument("--json", action="store_true")
+    queues.add_commands(sub)
 
 
 def _add_other_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -7,7 +7,7 @@ All times are seconds since the epoch on the store's own clock (`Store.now()`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from cargohold.memory.admission import MemoryOffer
@@ -28,6 +28,7 @@ from cargohold.records import (
     WorkerInfo,
 )
 from cargohold.states import JobState
+from cargohold.store.flow import FlowStore
 
 
 class Wakeup(Protocol):
@@ -41,7 +42,7 @@ class Wakeup(Protocol):
     def close(self) -> None: ...
 
 
-class Store(Protocol):
+class Store(FlowStore, Protocol):
     url: str
 
     def now(self) -> float:
@@ -62,9 +63,15 @@ class Store(Protocol):
         lease: float,
         now: float,
         memory: MemoryOffer | None = None,
+        limits: Mapping[str, int] | None = None,
     ) -> list[Claim]:
         """Move up to `limit` ready jobs to running under fresh leases, highest priority first,
-        incrementing their attempt; `queues=None` takes from every queue.
+        incrementing their attempt; `queues=None` takes from every queue. Jobs of paused
+        queues, and jobs past their wait deadline, are left.
+
+        `limits` gives the concurrency of each limit this worker knows: a job under limits
+        is claimed only if each has a free slot, and takes one (held under its lease token,
+        extended by `heartbeat`, freed by `ack`). Jobs under other limits are left.
 
         With `memory`, take only jobs whose need fits what is left of `memory.free` (each
         claimed job's need is subtracted before the next is chosen, so a smaller job may
@@ -84,6 +91,7 @@ class Store(Protocol):
         lease: float,
         now: float,
         memory: MemoryOffer | None = None,
+        limits: Mapping[str, int] | None = None,
     ) -> tuple[list[bool], list[Claim]]:
         """`ack` then `claim` in one transaction: the worker's hot path, one commit per round."""
 
@@ -104,10 +112,21 @@ class Store(Protocol):
 
     def rescue(self, rescuer: str, now: float) -> RescueReport:
         """Jobs whose lease expired go back to the queue, or fail if that was their last
-        allowed attempt. Scheduled jobs whose time has come become queued."""
+        allowed attempt. Scheduled jobs whose time has come become queued. Waiting jobs past
+        their wait deadline are cancelled (event `expired`, with the reason). Expired limit
+        slots and rate grants out of every window are forgotten."""
 
-    def prune(self, state: JobState, before: float) -> int:
-        """Delete jobs in a terminal `state` that finished before `before`, with their events."""
+    def prune(
+        self,
+        state: JobState,
+        before: float,
+        *,
+        keys_before: float | None = None,
+        limit: int | None = None,
+    ) -> int:
+        """Delete jobs in a terminal `state` that finished before `before`, with their events
+        (at most `limit` of them). A job holding an idempotency key is kept until it finished
+        before `keys_before` too, so that its key keeps deduplicating until then."""
 
     def get_job(self, job_id: str) -> JobRecord | None: ...
 
@@ -134,8 +153,11 @@ class Store(Protocol):
         """Per task: recent peaks and durations of successful runs, and the learned memory
         reservation (a high percentile of the peaks plus a margin, after a few runs)."""
 
-    def head_need(self, queues: Sequence[str] | None, now: float) -> tuple[str, int | None] | None:
-        """The id and memory need of the job first in line in `queues`, if any is ready."""
+    def head_need(
+        self, queues: Sequence[str] | None, now: float, limits: Mapping[str, int] | None = None
+    ) -> tuple[str, int | None] | None:
+        """The id and memory need of the job first in line in `queues`, if any could be
+        claimed (see `claim` for `limits`)."""
 
     def unregister_worker(self, worker_id: str) -> None: ...
 

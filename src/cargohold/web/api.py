@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from cargohold.errors import InvalidTransitionError
+from cargohold.reasons import why_waiting
 from cargohold.records import JobFilter
 from cargohold.states import JobState
 from cargohold.units import parse_duration
@@ -138,7 +139,9 @@ def list_jobs(request: Request) -> Response:
 
 @endpoint(Access.READ)
 def get_job(request: Request) -> Response:
-    return _ok(job_json(context(request).app.job(job_id_param(request)).record))
+    store = context(request).app.store
+    record = context(request).app.job(job_id_param(request)).record
+    return _ok({**job_json(record), "waiting": why_waiting(store, record)})
 
 
 @endpoint(Access.READ)
@@ -243,7 +246,28 @@ def _queue_json(summary: stats.QueueSummary) -> dict[str, Any]:
         "running": counts[JobState.RUNNING],
         "oldest_wait": summary.oldest_wait,
         "counts": {str(state): counts[state] for state in JobState},
+        "paused": summary.paused,
     }
+
+
+@endpoint(Access.ADMIN)
+def pause_queue(request: Request) -> Response:
+    """Workers stop claiming from the queue (running jobs finish); kept in the store."""
+    return _queue_switch(request, paused=True)
+
+
+@endpoint(Access.ADMIN)
+def resume_queue(request: Request) -> Response:
+    return _queue_switch(request, paused=False)
+
+
+def _queue_switch(request: Request, *, paused: bool) -> Response:
+    name: str = request.path_params["queue"]
+    if not name.strip() or len(name) > 200:
+        raise ApiError(404, f"{name!r} cannot be a queue name")
+    store = context(request).app.store
+    changed = store.set_queue_paused(name, paused, store.now())
+    return _ok({"queue": name, "paused": paused, "changed": changed})
 
 
 @endpoint(Access.READ)
@@ -291,6 +315,8 @@ def api_routes() -> list[Route]:
         route("/jobs/{job_id}/retry", retry_job, ["POST"]),
         route("/jobs/{job_id}/cancel", cancel_job, ["POST"]),
         route("/queues", queues, ["GET"]),
+        route("/queues/{queue}/pause", pause_queue, ["POST"]),
+        route("/queues/{queue}/resume", resume_queue, ["POST"]),
         route("/workers", workers, ["GET"]),
         route("/stats", overview, ["GET"]),
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from typing import Any
 
 from starlette.requests import Request
@@ -14,8 +15,11 @@ from cargohold.errors import (
     ConfigurationError,
     InvalidTransitionError,
     JobNotFoundError,
+    LimitBusyError,
     PayloadError,
     PayloadTooLargeError,
+    QueueFullError,
+    RateLimitedError,
     StoreError,
     UnknownTaskError,
 )
@@ -25,12 +29,14 @@ log = logging.getLogger("cargohold.web")
 
 
 class ApiError(Exception):
-    """An error answered as `{"error": message}` with an HTTP status."""
+    """An error answered as `{"error": message}` with an HTTP status (and, for 429 and
+    503, how many seconds to wait: the Retry-After header)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.retry_after = retry_after
 
 
 _STATUS_OF: list[tuple[type[CargoholdError], int]] = [
@@ -41,6 +47,9 @@ _STATUS_OF: list[tuple[type[CargoholdError], int]] = [
     (ConfigurationError, 422),
     (InvalidTransitionError, 409),
     (StoreError, 503),
+    (QueueFullError, 503),
+    (LimitBusyError, 503),
+    (RateLimitedError, 429),
 ]
 
 
@@ -51,14 +60,16 @@ def as_api_error(error: Exception) -> ApiError:
     if isinstance(error, CargoholdError):
         for kind, status in _STATUS_OF:
             if isinstance(error, kind):
-                return ApiError(status, str(error))
+                return ApiError(status, str(error), getattr(error, "retry_after", None))
         return ApiError(500, str(error))
     log.error("unexpected error while handling a request", exc_info=error)
     return ApiError(500, "internal error; the server log has the details")
 
 
 def json_error(error: ApiError) -> JSONResponse:
-    headers = {"WWW-Authenticate": 'Bearer realm="cargohold"'} if error.status == 401 else None
+    headers = {"WWW-Authenticate": 'Bearer realm="cargohold"'} if error.status == 401 else {}
+    if error.retry_after is not None:
+        headers["Retry-After"] = str(max(1, math.ceil(error.retry_after)))
     return JSONResponse({"error": error.message}, status_code=error.status, headers=headers)
 
 

@@ -17,6 +17,14 @@ _JOB_ID = {
 }
 
 
+_QUEUE = {
+    "name": "queue",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"},
+}
+
+
 def _query(name: str, schema: Schema, description: str) -> Schema:
     return {
         "name": name,
@@ -70,7 +78,7 @@ _ERROR_TEXT = {
     "409": "the job is not in a state that allows this",
     "413": "the body or the job's arguments are too large",
     "422": "the task is not registered, or an option is not usable",
-    "503": "the store does not answer",
+    "503": "the store does not answer, or the queue is full (Retry-After: seconds to wait)",
 }
 
 _ENQUEUE_BODY = obj(
@@ -246,6 +254,22 @@ PATHS: dict[str, Any] = {
                 obj(["queues"], {"queues": {"type": "array", "items": ref("Queue")}}),
             ),
             "503",
+        )
+    },
+    "/queues/{queue}/pause": {
+        "post": _op(
+            "Pause a queue: workers stop claiming from it; running jobs finish (admin)",
+            _ok("200", "its switch", ref("QueueSwitch")),
+            "503",
+            parameters=[_QUEUE],
+        )
+    },
+    "/queues/{queue}/resume": {
+        "post": _op(
+            "Resume a paused queue (admin)",
+            _ok("200", "its switch", ref("QueueSwitch")),
+            "503",
+            parameters=[_QUEUE],
         )
     },
     "/workers": {

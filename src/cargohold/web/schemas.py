@@ -66,6 +66,10 @@ _JOB = obj(
         "error": nullable("string"),
         "traceback": nullable("string"),
         "cancel_requested": {"type": "boolean"},
+        "waiting": {
+            "type": ["string", "null"],
+            "description": "why a waiting job is not running yet (GET /jobs/{id} only)",
+        },
     },
 )
 
@@ -131,6 +135,15 @@ SCHEMAS: dict[str, Schema] = {
             "running": {"type": "integer"},
             "oldest_wait": {"type": ["number", "null"], "minimum": 0},
             "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "paused": {"type": "boolean", "description": "workers take nothing from it"},
+        },
+    ),
+    "QueueSwitch": obj(
+        ["queue", "paused", "changed"],
+        {
+            "queue": {"type": "string"},
+            "paused": {"type": "boolean"},
+            "changed": {"type": "boolean", "description": "false if it already was so"},
         },
     ),
     "Worker": obj(

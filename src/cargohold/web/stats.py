@@ -23,6 +23,8 @@ class QueueSummary:
     counts: QueueCounts
     oldest_wait: float | None
     """Seconds the longest-waiting queued job has been ready to run, if any is queued."""
+    paused: bool = False
+    """Workers take nothing from it until it is resumed."""
 
     @property
     def depth(self) -> int:
@@ -50,13 +52,17 @@ def totals(counts: dict[str, QueueCounts]) -> dict[JobState, int]:
 
 def queue_summaries(store: Store, now: float) -> list[QueueSummary]:
     counts = store.count_jobs()
+    paused = {c.name for c in store.queue_controls() if c.paused}
     return [
         QueueSummary(
             name,
-            counts[name],
-            _oldest_wait(store, name, now) if counts[name][JobState.QUEUED] else None,
+            counts.get(name, QueueCounts()),
+            _oldest_wait(store, name, now)
+            if name in counts and counts[name][JobState.QUEUED]
+            else None,
+            paused=name in paused,
         )
-        for name in sorted(counts)
+        for name in sorted(set(counts) | paused)
     ]
 
 

@@ -25,6 +25,7 @@ from cargohold.records import Ack, Claim, MemoryReport, ProgressUpdate, WorkerIn
 from cargohold.settings import Settings
 from cargohold.units import format_size
 from cargohold.worker.endings import Endings
+from cargohold.worker.flow import FlowDuties
 from cargohold.worker.memory_control import MemoryControl
 from cargohold.worker.runners import Runner, RunnerPool
 from cargohold.worker.waiting import Waiter
@@ -74,6 +75,7 @@ class Supervisor:
         """How many attempts ended in each outcome (succeeded, retrying, failed...)."""
         self.pool = RunnerPool(app, self.memory, settings.concurrency or 1, app_reference)
         self.endings = Endings(self, rng or random.Random())
+        self.flow = FlowDuties(self, rng or random.Random())
         self._acks: list[Ack] = []
         self._progress: dict[str, ProgressUpdate] = {}
         self._next_heartbeat = self._next_rescue = self._next_progress_flush = 0.0
@@ -216,6 +218,8 @@ class Supervisor:
             self._rescue(now)
             if not self._stopping:
                 self._flush_and_claim(now)
+        if not self._stopping:
+            self.flow.tick(now)
 
     def finish(self, runner: Runner, outcome: Outcome, peak: int | None = None) -> None:
         """Record how the runner's attempt ended, to be persisted at the next flush."""
@@ -253,6 +257,7 @@ class Supervisor:
                 self.settings.lease,
                 now,
                 memory=offer,
+                limits=self.flow.limits,
             )
         elif acks:
             accepted = self.store.ack(self.worker_id, acks, now)
@@ -287,6 +292,10 @@ class Supervisor:
         return offer
 
     def _dispatch(self, claim: Claim, now: float) -> None:
+        held_back = self.flow.admit(claim, now)  # its rate limit is used up: it waits
+        if held_back is not None:
+            self._reject(claim, held_back)
+            return
         task = self.app.tasks.get(claim.task)
         if task is None:
             self._reject(
@@ -340,7 +349,7 @@ class Supervisor:
         """Why did fewer jobs than slots come? If the first in line can never fit, fail it
         now; if evicting warm resources makes room, evict; if it keeps being passed, stop
         admitting smaller jobs until it fits."""
-        head = self.store.head_need(self.settings.queues, now)
+        head = self.store.head_need(self.settings.queues, now, self.flow.limits)
         if head is None:
             self._blocked_head = None
             return
@@ -354,6 +363,7 @@ class Supervisor:
                 self.settings.lease,
                 now,
                 memory=MemoryOffer(free=need, unknown_need=0),
+                limits=self.flow.limits,
             )
             for claim in doomed:
                 self._dispatch(claim, now)  # fails it with the explanation, or runs a smaller job
@@ -449,7 +459,7 @@ class Supervisor:
     def _seconds_to_next_duty(self, now: float) -> float:
         duties = [self._next_heartbeat, self._next_rescue]
         if not self._stopping:
-            duties.append(now + self.settings.poll_interval)
+            duties += [now + self.settings.poll_interval, self.flow.next_due]
         if self._progress:
             duties.append(self._next_progress_flush)
         for runner in self.pool.busy:

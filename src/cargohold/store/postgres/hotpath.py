@@ -5,7 +5,7 @@ without applying anything twice."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +13,7 @@ from cargohold.memory.admission import RUNNER_OVERHEAD, MemoryOffer, learned_res
 from cargohold.outcome import Succeeded
 from cargohold.records import Ack, Claim
 from cargohold.states import JobState
+from cargohold.store.flow import capacities_json, refs_json
 from cargohold.store.postgres import rows
 from cargohold.store.postgres.database import Tx
 
@@ -25,6 +26,8 @@ class ClaimRequest:
     lease: float
     now: float
     memory: MemoryOffer | None = None
+    limits: Mapping[str, int] | None = None
+    """The concurrency of each limit this worker knows; jobs under other limits are left."""
     batch: str = field(default_factory=lambda: secrets.token_hex(4))
     """Every lease token of this claim starts with it, so the claim can be found again."""
 
@@ -37,6 +40,7 @@ class ClaimRequest:
             "now": self.now,
             "batch": self.batch,
             "overhead": RUNNER_OVERHEAD,
+            "limits": capacities_json(self.limits),
         }
 
 
@@ -46,25 +50,49 @@ def claim(tx: Tx, request: ClaimRequest) -> list[Claim]:
     params = request.params()
     if tx.commit_unknown:  # what this very claim took, if its commit landed
         return [rows.claim(row) for row in tx.rows("claim_recover", params)]
+    if request.limits:  # counting a limit's slots and taking one must be one step
+        tx.one("limits_lock")
     if request.memory is not None:
         return _claim_fitting(tx, params, request.limit, request.memory)
+    # Jobs under no limit in one statement, then those under limits one by one.
     name = "claim" if request.queues is None else "claim_from_queues"
-    return [rows.claim(row) for row in tx.rows(name, params)]
+    claims = [rows.claim(row) for row in tx.rows(name, params)]
+    if request.limits and len(claims) < request.limit:
+        claims += _claim_fitting(tx, params, request.limit - len(claims), None)
+    return claims
 
 
-def _claim_fitting(tx: Tx, params: dict[str, Any], limit: int, memory: MemoryOffer) -> list[Claim]:
-    """Claim one job at a time, each the first in line whose need fits what is left:
-    a smaller job may pass a larger one that does not fit."""
+UNBOUNDED = 2**62
+"""Memory offered to a claim that is not limited by memory."""
+
+
+def _claim_fitting(
+    tx: Tx, params: dict[str, Any], limit: int, memory: MemoryOffer | None
+) -> list[Claim]:
+    """Claim one job at a time, each the first in line whose need fits what is left (a
+    smaller job may pass a larger one that does not fit) and whose limits have a free slot,
+    which it takes at once: the next job in line sees it taken."""
     claims: list[Claim] = []
-    free, unknown_need = memory.free, memory.unknown_need
+    free, unknown_need = (UNBOUNDED, 0) if memory is None else (memory.free, memory.unknown_need)
     while len(claims) < limit and free > 0:
         row = tx.one("claim_fitting", {**params, "free": free, "unknown_need": unknown_need})
         if row is None:
             break
         claimed = rows.claim(row)
         claims.append(claimed)
-        free -= unknown_need if claimed.need is None else claimed.need
-        unknown_need = free + 1  # a never-measured task only ever starts alone
+        if claimed.limits:
+            tx.run(
+                "claim_slots",
+                {
+                    **params,
+                    "lease_token": claimed.lease_token,
+                    "job_id": claimed.id,
+                    "job_limits": refs_json(claimed.limits),
+                },
+            )
+        if memory is not None:
+            free -= unknown_need if claimed.need is None else claimed.need
+            unknown_need = free + 1  # a never-measured task only ever starts alone
     return claims
 
 
@@ -72,6 +100,8 @@ def ack(tx: Tx, worker_id: str, acks: Sequence[Ack], now: float) -> list[bool]:
     accepted: list[bool] = []
     ready: list[str] = []
     learned: dict[str, list[tuple[int | None, float]]] = {}
+    if acks:  # an attempt's end, whatever it was, frees the slots it held
+        tx.run("slot_release", {"tokens": [one.lease_token for one in acks]})
     for one in acks:
         name, params = rows.ack_statement(one, worker_id, now)
         row = tx.one(name, params)

@@ -17,6 +17,7 @@ from cargohold.outcome import (
 )
 from cargohold.records import Ack, Claim, Event, JobRecord, TaskStats, WorkerInfo
 from cargohold.states import JobState
+from cargohold.store.flow import refs_of
 
 _JOB_FIELDS = tuple(f.name for f in fields(JobRecord))
 _CLAIM_FIELDS = tuple(f.name for f in fields(Claim))
@@ -65,12 +66,15 @@ def ack_statement(ack: Ack, worker_id: str, now: float) -> tuple[str, dict[str, 
 
 
 def claim(row: dict[str, Any]) -> Claim:
-    return Claim(**{name: row[name] for name in _CLAIM_FIELDS})
+    values = {name: row[name] for name in _CLAIM_FIELDS}
+    values["limits"], values["rates"] = refs_of(row["limits"]), refs_of(row["rates"])
+    return Claim(**values)
 
 
 def job_record(row: dict[str, Any]) -> JobRecord:
     values = {name: row[name] for name in _JOB_FIELDS}
     values["state"] = JobState(row["state"])
+    values["limits"], values["rates"] = refs_of(row["limits"]), refs_of(row["rates"])
     return JobRecord(**values)
 
 

@@ -4,7 +4,7 @@ none stays open while a job runs."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cargohold.errors import InvalidTransitionError, JobNotFoundError, SchemaError
@@ -26,14 +26,16 @@ from cargohold.records import (
     WorkerInfo,
 )
 from cargohold.states import JobState
+from cargohold.store.flow import capacities_json, refs_json
 from cargohold.store.postgres import hotpath, rows
 from cargohold.store.postgres.database import PACKAGE, Database, Tx
+from cargohold.store.postgres.flow import PostgresFlow, full_queue
 from cargohold.store.postgres.hotpath import ClaimRequest
 from cargohold.store.postgres.wakeup import ListenWakeup
 from cargohold.store.sqlfiles import migrations
 
 
-class PostgresStore:
+class PostgresStore(PostgresFlow):
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 8) -> None:
         self._database = Database(url, min_size=min_size, max_size=max_size)
         self.url = self._database.shown_url
@@ -79,6 +81,10 @@ class PostgresStore:
         def work(tx: Tx) -> list[Enqueued]:
             results, ready = [], []
             for job in jobs:
+                held = full_queue(tx, job) if job.max_depth is not None else None
+                if held is not None:  # its key is taken: the queue's depth does not matter
+                    results.append(held)
+                    continue
                 params = {
                     "id": job.id,
                     "task": job.task,
@@ -91,6 +97,9 @@ class PostgresStore:
                     "now": now,
                     "timeout": job.timeout,
                     "memory": job.memory,
+                    "limits": refs_json(job.limits),
+                    "rates": refs_json(job.rates),
+                    "wait_timeout": job.wait_timeout,
                 }
                 row = tx.one("enqueue", params)
                 if row is None:  # its key is taken, or an earlier try of this call wrote it
@@ -116,8 +125,9 @@ class PostgresStore:
         lease: float,
         now: float,
         memory: MemoryOffer | None = None,
+        limits: Mapping[str, int] | None = None,
     ) -> list[Claim]:
-        request = ClaimRequest(worker_id, queues, limit, lease, now, memory)
+        request = ClaimRequest(worker_id, queues, limit, lease, now, memory, limits)
         return self._database.transaction(lambda tx: hotpath.claim(tx, request), what="claim")
 
     def ack(self, worker_id: str, acks: Sequence[Ack], now: float) -> list[bool]:
@@ -134,8 +144,9 @@ class PostgresStore:
         lease: float,
         now: float,
         memory: MemoryOffer | None = None,
+        limits: Mapping[str, int] | None = None,
     ) -> tuple[list[bool], list[Claim]]:
-        request = ClaimRequest(worker_id, queues, limit, lease, now, memory)
+        request = ClaimRequest(worker_id, queues, limit, lease, now, memory, limits)
 
         def work(tx: Tx) -> tuple[list[bool], list[Claim]]:
             return hotpath.ack(tx, worker_id, acks, now), hotpath.claim(tx, request)
@@ -153,9 +164,9 @@ class PostgresStore:
         tokens = list(lease_tokens)
 
         def work(tx: Tx) -> HeartbeatReply:
-            held = tx.rows(
-                "heartbeat", {"worker_id": worker_id, "tokens": tokens, "lease": lease, "now": now}
-            )
+            params = {"worker_id": worker_id, "tokens": tokens, "lease": lease, "now": now}
+            held = tx.rows("heartbeat", params)
+            tx.run("slot_extend", params)  # the slots of those jobs
             tx.run("touch_worker", _touch_params(worker_id, now, memory))
             return HeartbeatReply(
                 held=frozenset(row["id"] for row in held),
@@ -190,22 +201,39 @@ class PostgresStore:
             failed = tx.rows("rescue_exhausted", params)
             requeued = tx.rows("rescue_requeue", params)
             promoted = tx.rows("promote_scheduled", params)
+            expired = tx.rows("expire_waiting", params)
+            tx.run("slot_forget_expired", params)
+            tx.run("rate_forget_expired", params)
             tx.notify([row["queue"] for row in requeued + promoted])
             return RescueReport(
                 requeued=tuple(row["id"] for row in requeued),
                 failed=tuple(row["id"] for row in failed),
+                expired=tuple(row["id"] for row in expired),
             )
 
         return self._database.transaction(work, what="rescue")
 
     # -- housekeeping ------------------------------------------------------------------------
 
-    def prune(self, state: JobState, before: float) -> int:
+    def prune(
+        self,
+        state: JobState,
+        before: float,
+        *,
+        keys_before: float | None = None,
+        limit: int | None = None,
+    ) -> int:
         if not state.is_terminal:
             raise InvalidTransitionError(f"only finished jobs can be pruned, not {state} ones")
+        params = {
+            "state": str(state),
+            "before": before,
+            "keys_before": before if keys_before is None else keys_before,
+            "limit": limit,
+        }
 
         def work(tx: Tx) -> int:
-            row = tx.one("prune", {"state": str(state), "before": before})
+            row = tx.one("prune", params)
             assert row is not None
             return int(row["n"])
 
@@ -312,9 +340,12 @@ class PostgresStore:
     def task_stats(self) -> list[TaskStats]:
         return [rows.task_stats(row) for row in self._read("all_task_stats")]
 
-    def head_need(self, queues: Sequence[str] | None, now: float) -> tuple[str, int | None] | None:
+    def head_need(
+        self, queues: Sequence[str] | None, now: float, limits: Mapping[str, int] | None = None
+    ) -> tuple[str, int | None] | None:
         """The first job in line for these queues and its memory need (None if unknown)."""
         params = {
+            "limits": capacities_json(limits),
             "queues": None if queues is None else list(queues),
             "now": now,
             "overhead": RUNNER_OVERHEAD,

@@ -9,7 +9,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -42,11 +42,15 @@ from cargohold.records import (
     WorkerInfo,
 )
 from cargohold.states import JobState
+from cargohold.store.flow import capacities_json, refs_json, refs_of
 from cargohold.store.sqlfiles import migrations, split_statements, statement
+from cargohold.store.sqlite.flow import SQLiteFlow, full_queue
 from cargohold.store.sqlite.wakeup import Notifier, SocketWakeup, wakeup_folder
 
 _PACKAGE = "cargohold.store.sqlite"
 _BUSY_TIMEOUT_MS = 5000
+UNBOUNDED = 2**62
+"""Memory offered to a claim that is not limited by memory."""
 _LOCKED_RETRY_FOR = 60.0
 """Seconds a write keeps retrying on 'database is locked' before the error reaches a caller."""
 
@@ -72,7 +76,7 @@ def database_path(url: str) -> Path:
     return Path(path).expanduser().resolve()
 
 
-class SQLiteStore:
+class SQLiteStore(SQLiteFlow):
     def __init__(self, url: str, *, synchronous: str = "FULL") -> None:
         if synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
             raise ConfigurationError(f"SQLite synchronous mode {synchronous!r} is not durable")
@@ -171,6 +175,11 @@ class SQLiteStore:
         ready = False
         with self._write() as connection:
             for job in jobs:
+                if job.max_depth is not None:
+                    existing = full_queue(connection.cursor(), job)
+                    if existing is not None:  # its key is taken: the depth does not matter
+                        results.append(existing)
+                        continue
                 run_at = now if job.run_at is None else job.run_at
                 row = connection.execute(
                     _sql("enqueue"),
@@ -186,6 +195,9 @@ class SQLiteStore:
                         "now": now,
                         "timeout": job.timeout,
                         "memory": job.memory,
+                        "limits": refs_json(job.limits),
+                        "rates": refs_json(job.rates),
+                        "wait_timeout": job.wait_timeout,
                     },
                 ).fetchone()
                 if row is None:
@@ -209,11 +221,12 @@ class SQLiteStore:
         lease: float,
         now: float,
         memory: MemoryOffer | None = None,
+        limits: Mapping[str, int] | None = None,
     ) -> list[Claim]:
         if limit <= 0:
             return []
         with self._write() as connection:
-            return self._claim(connection, worker_id, queues, limit, lease, now, memory)
+            return self._claim(connection, worker_id, queues, limit, lease, now, memory, limits)
 
     def ack(self, worker_id: str, acks: Sequence[Ack], now: float) -> list[bool]:
         with self._write() as connection:
@@ -228,10 +241,11 @@ class SQLiteStore:
         lease: float,
         now: float,
         memory: MemoryOffer | None = None,
+        limits: Mapping[str, int] | None = None,
     ) -> tuple[list[bool], list[Claim]]:
         with self._write() as connection:
             accepted = self._ack(connection, worker_id, acks, now)
-            claims = self._claim(connection, worker_id, queues, limit, lease, now, memory)
+            claims = self._claim(connection, worker_id, queues, limit, lease, now, memory, limits)
         return accepted, claims
 
     def _claim(
@@ -243,10 +257,12 @@ class SQLiteStore:
         lease: float,
         now: float,
         memory: MemoryOffer | None,
+        limits: Mapping[str, int] | None = None,
     ) -> list[Claim]:
         if limit <= 0:
             return []
         params: dict[str, Any] = {
+            "limits": capacities_json(limits),
             "worker_id": worker_id,
             "limit": limit,
             "lease": lease,
@@ -256,9 +272,11 @@ class SQLiteStore:
         }
         if memory is not None:
             claims = self._claim_fitting(connection, params, limit, memory)
-        else:
+        else:  # jobs under no limit in one statement, then those under limits one by one
             sql = _sql("claim" if queues is None else "claim_from_queues")
             claims = [_claim(row) for row in connection.execute(sql, params)]
+            if limits and len(claims) < limit:
+                claims += self._claim_fitting(connection, params, limit - len(claims), None)
         connection.executemany(
             _sql("insert_event"),
             [
@@ -279,12 +297,18 @@ class SQLiteStore:
 
     @staticmethod
     def _claim_fitting(
-        connection: sqlite3.Connection, params: dict[str, Any], limit: int, memory: MemoryOffer
+        connection: sqlite3.Connection,
+        params: dict[str, Any],
+        limit: int,
+        memory: MemoryOffer | None,
     ) -> list[Claim]:
-        """Claim one job at a time, each the first in line whose need fits what is left:
-        a smaller job may pass a larger one that does not fit."""
+        """Claim one job at a time, each the first in line whose need fits what is left
+        (a smaller job may pass a larger one that does not fit) and whose limits have a free
+        slot, which it takes at once: the next job in line sees it taken."""
         claims: list[Claim] = []
-        free, unknown_need = memory.free, memory.unknown_need
+        free, unknown_need = (
+            (UNBOUNDED, 0) if memory is None else (memory.free, memory.unknown_need)
+        )
         while len(claims) < limit and free > 0:
             row = connection.execute(
                 _sql("claim_fitting"), {**params, "free": free, "unknown_need": unknown_need}
@@ -293,13 +317,27 @@ class SQLiteStore:
                 break
             claim = _claim(row)
             claims.append(claim)
-            free -= unknown_need if claim.need is None else claim.need
-            unknown_need = free + 1  # a never-measured task only ever starts alone
+            if claim.limits:
+                connection.execute(
+                    _sql("claim_slots"),
+                    {
+                        **params,
+                        "lease_token": claim.lease_token,
+                        "job_id": claim.id,
+                        "job_limits": refs_json(claim.limits),
+                    },
+                )
+            if memory is not None:
+                free -= unknown_need if claim.need is None else claim.need
+                unknown_need = free + 1  # a never-measured task only ever starts alone
         return claims
 
     def _ack(
         self, connection: sqlite3.Connection, worker_id: str, acks: Sequence[Ack], now: float
     ) -> list[bool]:
+        if acks:  # an attempt's end, whatever it was, frees the slots it held
+            tokens = json.dumps([ack.lease_token for ack in acks])
+            connection.execute(_sql("slot_release"), {"tokens": tokens})
         accepted = []
         for ack in acks:
             name, state, params, reason = _ack_statement(ack, now)
@@ -361,11 +399,14 @@ class SQLiteStore:
             for row in self._read(_sql("all_task_stats"))
         ]
 
-    def head_need(self, queues: Sequence[str] | None, now: float) -> tuple[str, int | None] | None:
+    def head_need(
+        self, queues: Sequence[str] | None, now: float, limits: Mapping[str, int] | None = None
+    ) -> tuple[str, int | None] | None:
         """The first job in line for these queues and its memory need (None if unknown)."""
         rows = self._read(
             _sql("head_need"),
             {
+                "limits": capacities_json(limits),
                 "now": now,
                 "overhead": RUNNER_OVERHEAD,
                 "queues": None if queues is None else json.dumps(list(queues)),
@@ -389,6 +430,7 @@ class SQLiteStore:
         }
         with self._write() as connection:
             rows = connection.execute(_sql("heartbeat"), params).fetchall()
+            connection.execute(_sql("slot_extend"), params)  # the slots of those jobs
             connection.execute(_sql("touch_worker"), _touch_params(worker_id, now, memory))
         return HeartbeatReply(
             held=frozenset(row["id"] for row in rows),
@@ -437,22 +479,49 @@ class SQLiteStore:
                         "lease expired",
                     )
             promoted = connection.execute(_sql("promote_scheduled"), {"now": now}).rowcount
+            expired = connection.execute(_sql("expire_waiting"), {"now": now}).fetchall()
+            for row in expired:
+                self._event(
+                    connection,
+                    row["id"],
+                    now,
+                    "expired",
+                    JobState.CANCELLED,
+                    row["attempt"],
+                    None,
+                    rescuer,
+                    row["error"],
+                )
+            connection.execute(_sql("slot_forget_expired"), {"now": now})
+            connection.execute(_sql("rate_forget_expired"), {"now": now})
         if requeued or promoted:
             self._notifier.notify()
         return RescueReport(
             requeued=tuple(row["id"] for row in requeued),
             failed=tuple(row["id"] for row in failed),
+            expired=tuple(row["id"] for row in expired),
         )
 
     # -- housekeeping ------------------------------------------------------------------------
 
-    def prune(self, state: JobState, before: float) -> int:
+    def prune(
+        self,
+        state: JobState,
+        before: float,
+        *,
+        keys_before: float | None = None,
+        limit: int | None = None,
+    ) -> int:
         if not state.is_terminal:
             raise InvalidTransitionError(f"only finished jobs can be pruned, not {state} ones")
+        params = {
+            "state": str(state),
+            "before": before,
+            "keys_before": before if keys_before is None else keys_before,
+            "limit": -1 if limit is None else limit,
+        }
         with self._write() as connection:
-            rows = connection.execute(
-                _sql("prune"), {"state": str(state), "before": before}
-            ).fetchall()
+            rows = connection.execute(_sql("prune"), params).fetchall()
             ids = [row["id"] for row in rows]
             if ids:
                 connection.execute(_sql("prune_events"), {"job_ids": json.dumps(ids)})
@@ -730,6 +799,9 @@ def _job_record(row: sqlite3.Row) -> JobRecord:
         peak_memory=row["peak_memory"],
         memory_kills=row["memory_kills"],
         need=row["need"],
+        limits=refs_of(row["limits"]),
+        rates=refs_of(row["rates"]),
+        wait_timeout=row["wait_timeout"],
     )
 
 
@@ -746,6 +818,8 @@ def _claim(row: sqlite3.Row) -> Claim:
         lease_token=row["lease_token"],
         timeout=row["timeout"],
         need=row["need"],
+        limits=refs_of(row["limits"]),
+        rates=refs_of(row["rates"]),
     )
 
 

@@ -4,6 +4,16 @@ WITH ready AS (
     FROM jobs j LEFT JOIN task_stats s ON s.task = j.task
     WHERE j.state IN ('queued', 'scheduled') AND j.run_at <= %(now)s::float8
       AND (%(queues)s::text[] IS NULL OR j.queue = ANY(%(queues)s::text[]))
+      AND j.queue NOT IN (SELECT name FROM queues WHERE paused)
+      AND (j.wait_timeout IS NULL OR j.run_at + j.wait_timeout > %(now)s::float8)
+      AND (j.limits IS NULL OR NOT EXISTS (
+            SELECT 1 FROM jsonb_array_elements(j.limits) l
+            WHERE (SELECT count(*) FROM limit_slots h
+                   WHERE h.name = l.value ->> 0 AND h.key = l.value ->> 1
+                     AND h.expires_at > %(now)s::float8)
+                  >= coalesce((SELECT (c.value ->> 1)::integer
+                               FROM jsonb_array_elements(%(limits)s::jsonb) c
+                               WHERE c.value ->> 0 = l.value ->> 0), 0)))
       AND coalesce(j.reservation, s.learned_memory, j.memory + %(overhead)s::bigint,
                    %(unknown_need)s::bigint) <= %(free)s::bigint
     ORDER BY j.priority DESC, j.run_at, j.id
@@ -25,7 +35,8 @@ claimed AS (
     FROM ready
     WHERE jobs.id = ready.id
     RETURNING jobs.id, jobs.task, jobs.queue, jobs.args, jobs.attempt, jobs.max_attempts,
-              jobs.crashes, jobs.memory_kills, jobs.lease_token, jobs.timeout, ready.need
+              jobs.crashes, jobs.memory_kills, jobs.lease_token, jobs.timeout, ready.need,
+              jobs.limits, jobs.rates
 ),
 logged AS (
     INSERT INTO events (job_id, at, kind, state, attempt, lease_token, worker_id)

@@ -1,6 +1,8 @@
 WITH ready AS (
     SELECT id FROM jobs
-    WHERE state IN ('queued', 'scheduled') AND run_at <= %(now)s::float8
+    WHERE state IN ('queued', 'scheduled') AND run_at <= %(now)s::float8 AND limits IS NULL
+      AND queue NOT IN (SELECT name FROM queues WHERE paused)
+      AND (wait_timeout IS NULL OR run_at + wait_timeout > %(now)s::float8)
       AND queue = ANY(%(queues)s::text[])
     ORDER BY priority DESC, run_at, id
     LIMIT %(limit)s
@@ -22,6 +24,7 @@ claimed AS (
     WHERE jobs.id = ready.id
     RETURNING jobs.id, jobs.task, jobs.queue, jobs.args, jobs.attempt, jobs.max_attempts,
               jobs.crashes, jobs.memory_kills, jobs.lease_token, jobs.timeout,
+              jobs.limits, jobs.rates,
               coalesce(jobs.reservation,
                        (SELECT learned_memory FROM task_stats s WHERE s.task = jobs.task),
                        jobs.memory + %(overhead)s::bigint) AS need

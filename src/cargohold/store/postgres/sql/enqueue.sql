@@ -1,13 +1,13 @@
 WITH inserted AS (
     INSERT INTO jobs (
         id, task, queue, state, priority, args, key, max_attempts, run_at, created_at, timeout,
-        memory
+        memory, limits, rates, wait_timeout
     )
     VALUES (
         %(id)s, %(task)s, %(queue)s,
         CASE WHEN %(run_at)s::float8 > %(now)s::float8 THEN 'scheduled' ELSE 'queued' END,
         %(priority)s, %(args)s, %(key)s, %(max_attempts)s, %(run_at)s, %(now)s, %(timeout)s,
-        %(memory)s
+        %(memory)s, %(limits)s::jsonb, %(rates)s::jsonb, %(wait_timeout)s
     )
     ON CONFLICT DO NOTHING
     RETURNING id, state

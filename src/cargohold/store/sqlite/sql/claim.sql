@@ -11,10 +11,12 @@ SET state = 'running',
     progress_message = NULL
 WHERE id IN (
     SELECT id FROM jobs INDEXED BY jobs_ready
-    WHERE state IN ('queued', 'scheduled') AND run_at <= :now
+    WHERE state IN ('queued', 'scheduled') AND run_at <= :now AND limits IS NULL
+      AND queue NOT IN (SELECT name FROM queues WHERE paused)
+      AND (wait_timeout IS NULL OR run_at + wait_timeout > :now)
     ORDER BY priority DESC, run_at, id
     LIMIT :limit
 )
 RETURNING id, task, queue, args, attempt, max_attempts, crashes, memory_kills, lease_token,
-    timeout, coalesce(jobs.reservation, (SELECT learned_memory FROM task_stats WHERE task = jobs.task),
+    timeout, limits, rates, coalesce(jobs.reservation, (SELECT learned_memory FROM task_stats WHERE task = jobs.task),
         jobs.memory + :overhead) AS need

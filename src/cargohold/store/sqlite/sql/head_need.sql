@@ -3,5 +3,15 @@ FROM jobs j INDEXED BY jobs_ready
 LEFT JOIN task_stats s ON s.task = j.task
 WHERE j.state IN ('queued', 'scheduled') AND j.run_at <= :now
   AND (:queues IS NULL OR j.queue IN (SELECT value FROM json_each(:queues)))
+  AND j.queue NOT IN (SELECT name FROM queues WHERE paused)
+  AND (j.wait_timeout IS NULL OR j.run_at + j.wait_timeout > :now)
+  AND (j.limits IS NULL OR NOT EXISTS (
+            SELECT 1 FROM json_each(j.limits) l
+            WHERE (SELECT count(*) FROM limit_slots h
+                   WHERE h.name = json_extract(l.value, '$[0]')
+                     AND h.key = json_extract(l.value, '$[1]') AND h.expires_at > :now)
+                  >= coalesce((SELECT json_extract(c.value, '$[1]') FROM json_each(:limits) c
+                               WHERE json_extract(c.value, '$[0]') = json_extract(l.value, '$[0]')),
+                              0)))
 ORDER BY j.priority DESC, j.run_at, j.id
 LIMIT 1

@@ -1,0 +1,1 @@
+SELECT last_slot FROM periodic WHERE name = %(name)s FOR UPDATE

@@ -1,0 +1,2 @@
+SELECT count(*) AS n FROM jobs
+WHERE queue = %(queue)s AND state IN ('queued', 'scheduled')

@@ -1,0 +1,1 @@
+DELETE FROM limit_slots WHERE expires_at <= %(now)s::float8

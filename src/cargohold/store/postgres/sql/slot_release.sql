@@ -1,0 +1,1 @@
+DELETE FROM limit_slots WHERE token = ANY(%(tokens)s::text[])

@@ -1,0 +1,1 @@
+SELECT name, paused, changed_at FROM queues ORDER BY name

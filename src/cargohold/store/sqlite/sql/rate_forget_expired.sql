@@ -1,0 +1,1 @@
+DELETE FROM rate_grants WHERE expires_at < :now

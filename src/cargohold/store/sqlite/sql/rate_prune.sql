@@ -1,0 +1,1 @@
+DELETE FROM rate_grants WHERE name = :name AND key = :key AND at < :since

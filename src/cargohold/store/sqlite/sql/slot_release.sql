@@ -1,0 +1,1 @@
+DELETE FROM limit_slots WHERE token IN (SELECT value FROM json_each(:tokens))
