@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import itertools
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -28,15 +31,25 @@ FAST_LEASES = [
 
 
 class WorkerProcess:
-    def __init__(self, app_ref: str, env: dict[str, str], log: Path, *args: str) -> None:
+    def __init__(
+        self, app_ref: str, env: dict[str, str], log: Path, *args: str, host: str | None = None
+    ) -> None:
+        """`host`: run the worker as if on another machine: in a process tree (session) of
+        its own and, where this user may (root), under that hostname in a UTS namespace."""
         self.log = log
+        command = [sys.executable, "-m", "cargohold", "worker", app_ref, *args]
+        if host is not None and can_rename_host():
+            # unshare and sh both exec: the process started is the worker itself.
+            command = ["unshare", "--uts", "sh", "-c", f'hostname {host} && exec "$@"', "-"]
+            command += [sys.executable, "-m", "cargohold", "worker", app_ref, *args]
         with log.open("ab") as output:
             self.popen = subprocess.Popen(
-                [sys.executable, "-m", "cargohold", "worker", app_ref, *args],
+                command,
                 env=env,
                 cwd=REPO,
                 stdout=output,
                 stderr=subprocess.STDOUT,
+                start_new_session=host is not None,
             )
 
     @property
@@ -61,11 +74,12 @@ class WorkerProcess:
 
 
 class Workers:
-    """Starts workers on one store and ledger, and stops every one of them at teardown."""
+    """Starts workers on one store and ledger, and stops every one of them at teardown.
+    The store is a SQLite file in `tmp_path` unless `store_url` names another."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, store_url: str | None = None) -> None:
         self.tmp_path = tmp_path
-        self.store_url = f"sqlite:///{tmp_path / 'jobs.db'}"
+        self.store_url = store_url or f"sqlite:///{tmp_path / 'jobs.db'}"
         self.ledger_path = tmp_path / "ledger.db"
         self.started: list[WorkerProcess] = []
         self.env = {
@@ -75,9 +89,9 @@ class Workers:
             "PYTHONPATH": str(REPO),
         }
 
-    def start(self, app_ref: str, *args: str) -> WorkerProcess:
+    def start(self, app_ref: str, *args: str, host: str | None = None) -> WorkerProcess:
         log = self.tmp_path / f"worker-{len(self.started)}.log"
-        worker = WorkerProcess(app_ref, self.env, log, *args)
+        worker = WorkerProcess(app_ref, self.env, log, *args, host=host)
         self.started.append(worker)
         return worker
 
@@ -87,6 +101,45 @@ class Workers:
 
     def logs(self) -> str:
         return "\n".join(w.log.read_text(errors="replace") for w in self.started if w.log.exists())
+
+
+STORE_KINDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=STORE_KINDS)
+def new_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], str]]:
+    """Makes the URL of a fresh, empty store of each kind in turn: a SQLite file in the
+    test's folder, or a scratch PostgreSQL database (dropped after the test)."""
+    created: list[str] = []
+    count = itertools.count()
+
+    def new_url() -> str:
+        if request.param == "sqlite":
+            return f"sqlite:///{tmp_path / f'store-{next(count)}.db'}"
+        databases = request.getfixturevalue("postgres_databases")
+        name = databases.create("w", template=request.getfixturevalue("postgres_template"))
+        created.append(name)
+        return str(databases.url(name))
+
+    yield new_url
+    if created:
+        databases = request.getfixturevalue("postgres_databases")
+        for name in created:
+            databases.drop(name)
+
+
+@functools.cache
+def can_rename_host() -> bool:
+    return (
+        os.geteuid() == 0
+        and shutil.which("unshare") is not None
+        and (
+            subprocess.run(
+                ["unshare", "--uts", "true"], capture_output=True, check=False
+            ).returncode
+            == 0
+        )
+    )
 
 
 @pytest.fixture

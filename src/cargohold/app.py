@@ -6,6 +6,7 @@ import atexit
 import os
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar, overload
 
 from cargohold.errors import (
@@ -24,6 +25,7 @@ from cargohold.resource import Resource
 from cargohold.settings import Settings
 from cargohold.states import JobState
 from cargohold.store import open_store
+from cargohold.store.joined import driver_connection
 from cargohold.task import Call, EnqueueOptions, Task
 from cargohold.units import parse_duration, parse_size
 
@@ -220,13 +222,20 @@ class App(FlowControl):
         )
         return self.enqueue_many([call])[0]
 
-    def enqueue_many(self, calls: Sequence[Call[R]]) -> list[Job[R]]:
-        """Enqueue several calls in one transaction; returns their jobs in the same order."""
+    def enqueue_many(self, calls: Sequence[Call[R]], *, connection: object = None) -> list[Job[R]]:
+        """Enqueue several calls in one transaction; returns their jobs in the same order.
+
+        `connection`: the caller's database connection or SQLAlchemy session; the jobs join
+        its open transaction and exist if and only if it commits (see docs/postgres.md)."""
         store = self.store
+        joined = _joined_connection(calls, connection)
         now = store.now()
         new_jobs = [self._new_job(call, now) for call in calls]
         try:
-            results = store.enqueue(new_jobs, now)
+            if joined is None:
+                results = store.enqueue(new_jobs, now)
+            else:
+                results = store.enqueue_in(driver_connection(joined), new_jobs, now)
         except QueueFullError as full:  # the queue's declaration says how long to wait
             if full.queue in self.queues:
                 full.retry_after = self.queues[full.queue].retry_after
@@ -235,11 +244,16 @@ class App(FlowControl):
         for new_job, result in zip(new_jobs, results, strict=True):
             if result.created:
                 jobs.append(Job(store, _fresh_record(new_job, now)))
-            else:
-                existing = store.get_job(result.id)
-                if existing is None:  # its key was released between the insert and this read
-                    raise JobNotFoundError(f"job {result.id} holding key {new_job.key!r} vanished")
-                jobs.append(Job(store, existing, created=False))
+                continue
+            existing = store.get_job(result.id)
+            if existing is None and joined is not None:
+                # Its key is held by a job of this same transaction, not committed yet.
+                record = replace(_fresh_record(new_job, now), id=result.id)
+                jobs.append(Job(store, record, created=False))
+                continue
+            if existing is None:  # its key was released between the insert and this read
+                raise JobNotFoundError(f"job {result.id} holding key {new_job.key!r} vanished")
+            jobs.append(Job(store, existing, created=False))
         return jobs
 
     def _new_job(self, call: Call[Any], now: float) -> NewJob:
@@ -304,6 +318,20 @@ class App(FlowControl):
     def run_worker(self, **settings: Any) -> None:
         """Run a worker in this process until SIGTERM or SIGINT (Ctrl+C)."""
         self.worker(**settings).run()
+
+
+def _joined_connection(calls: Sequence[Call[Any]], connection: object) -> object:
+    """The one connection these calls are enqueued with (None: the store's own)."""
+    given = {id(c.options.connection): c.options.connection for c in calls}
+    given.pop(id(None), None)
+    if connection is not None:
+        given[id(connection)] = connection
+    if len(given) > 1:
+        raise ConfigurationError(
+            "calls enqueued together must share one connection= (they are written in one "
+            "transaction); enqueue them separately"
+        )
+    return next(iter(given.values()), None)
 
 
 def _as_overrides(settings: Settings) -> dict[str, Any]:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 P = ParamSpec("P")
 R = TypeVar("R")
 
-ENQUEUE_OPTIONS = frozenset({"delay", "run_at", "priority", "key", "queue"})
+ENQUEUE_OPTIONS = frozenset({"delay", "run_at", "priority", "key", "queue", "connection"})
 """Keywords `Task.enqueue` takes for itself; task functions may not use these names."""
 
 
@@ -32,6 +32,9 @@ class EnqueueOptions:
     priority: int | None = None
     key: str | None = None
     queue: str | None = None
+    connection: object = None
+    """The caller's database connection (or SQLAlchemy session) whose open transaction the
+    job joins: it exists if and only if that transaction commits."""
 
     @classmethod
     def parse(
@@ -42,6 +45,7 @@ class EnqueueOptions:
         priority: int | None = None,
         key: str | None = None,
         queue: str | None = None,
+        connection: object = None,
     ) -> EnqueueOptions:
         if delay is not None and run_at is not None:
             raise ConfigurationError("give delay or run_at, not both")
@@ -62,6 +66,7 @@ class EnqueueOptions:
             priority=priority,
             key=key,
             queue=queue,
+            connection=connection,
         )
 
 
@@ -139,9 +144,10 @@ class Task(Generic[P, R]):
         """Persist a call of this task as a job and return its handle.
 
         Besides the task's own arguments it takes `delay=`, `run_at=`, `priority=`, `key=`
-        (idempotency: a second enqueue with a known key returns the existing job) and
-        `queue=`. Type checkers see only the task's signature: typed code passes those
-        through `task.options(...)`.
+        (idempotency: a second enqueue with a known key returns the existing job), `queue=`
+        and `connection=` (the caller's database connection or SQLAlchemy session: the job
+        joins its open transaction and exists if and only if that commits). Type checkers
+        see only the task's signature: typed code passes those through `task.options(...)`.
         """
         options: dict[str, Any] = {
             name: kwargs.pop(name) for name in ENQUEUE_OPTIONS & kwargs.keys()

@@ -75,13 +75,22 @@ def test_readme_example_runs_with_a_real_worker(tmp_path: Path) -> None:
 RUNNABLE_DOCS = sorted(p for p in (REPO / "docs").glob("*.md") if python_blocks(p))
 
 
+NEEDS_POSTGRES = {"postgres.md"}
+"""Docs whose examples read a scratch PostgreSQL database's URL from DATABASE_URL."""
+
+
 @pytest.mark.parametrize("doc", RUNNABLE_DOCS, ids=lambda p: p.name)
-def test_doc_python_blocks_run_in_order(doc: Path, tmp_path: Path) -> None:
+def test_doc_python_blocks_run_in_order(
+    doc: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     script = "\n\n".join(python_blocks(doc))
+    env = clean_env(tmp_path)
+    if doc.name in NEEDS_POSTGRES:
+        env["DATABASE_URL"] = request.getfixturevalue("postgres_url")
     done = subprocess.run(
         [sys.executable, "-c", script],
         cwd=tmp_path,
-        env=clean_env(tmp_path),
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,

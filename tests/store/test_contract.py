@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
-from cargohold.errors import InvalidTransitionError, JobNotFoundError
+from cargohold.errors import ConfigurationError, InvalidTransitionError, JobNotFoundError
 from cargohold.ids import new_job_id
 from cargohold.outcome import Cancelled, Failed, HandedBack, Retrying, Snoozed, Succeeded
 from cargohold.records import Ack, JobFilter, NewJob, ProgressUpdate, WorkerInfo
@@ -556,3 +558,87 @@ def test_workers_report_their_memory(store: Store) -> None:
     store.heartbeat(WORKER, [], LEASE, T0 + 1, memory=MemoryReport(budget=400 * MIB, free=90 * MIB))
     [worker] = store.list_workers()
     assert (worker.memory_budget, worker.memory_free) == (400 * MIB, 90 * MIB)
+
+
+# -- transactional enqueue: the caller's connection and transaction ----------------------------
+
+
+def test_enqueue_in_writes_the_job_only_when_the_caller_commits(
+    store: Store, connect: Callable[..., Any]
+) -> None:
+    connection = connect()
+    [result] = store.enqueue_in(connection, [new_job(key="order:1")], T0)
+    assert result.created
+    assert store.get_job(result.id) is None, "visible before the caller's commit"
+    connection.commit()
+    job = store.get_job(result.id)
+    assert job is not None and job.state == JobState.QUEUED and job.key == "order:1"
+    assert kinds(store, result.id) == ["enqueued"]
+
+
+def test_enqueue_in_rolled_back_leaves_no_job_no_event_no_key(
+    store: Store, connect: Callable[..., Any]
+) -> None:
+    connection = connect()
+    [result] = store.enqueue_in(connection, [new_job(key="order:2"), new_job()], T0)[:1]
+    connection.rollback()
+    assert store.get_job(result.id) is None and store.job_events(result.id) == []
+    assert store.find_jobs(JobFilter()) == []
+    assert store.enqueue([new_job(key="order:2")], T0)[0].created
+
+
+def test_enqueue_in_returns_the_job_holding_a_committed_key(
+    store: Store, connect: Callable[..., Any]
+) -> None:
+    first = enqueue_one(store, key="order:3")
+    connection = connect()
+    [again] = store.enqueue_in(connection, [new_job(key="order:3")], T0 + 1)
+    connection.commit()
+    assert (again.id, again.created) == (first, False)
+    assert len(store.find_jobs(JobFilter())) == 1
+
+
+def test_enqueue_in_refuses_a_connection_of_another_kind(store: Store) -> None:
+    with pytest.raises(ConfigurationError, match=r"connection= got a builtins\.object"):
+        store.enqueue_in(object(), [new_job()], T0)
+
+
+def test_enqueue_in_refuses_autocommit_outside_a_transaction(
+    store: Store, connect: Callable[..., Any]
+) -> None:
+    with pytest.raises(ConfigurationError, match="autocommit"):
+        store.enqueue_in(connect(autocommit=True), [new_job()], T0)
+    assert store.find_jobs(JobFilter()) == []
+
+
+# -- copying between stores: export and import ------------------------------------------------
+
+
+def test_export_pages_jobs_in_id_order_with_their_events(store: Store) -> None:
+    ids = sorted(enqueue_one(store) for _ in range(7))
+    claim = store.claim(WORKER, None, 1, LEASE, T0)[0]
+    store.ack(WORKER, [Ack(claim.id, claim.lease_token, Succeeded("1"))], T0 + 1)
+    pages = list(store.export(3))
+    assert [len(page.jobs) for page in pages] == [3, 3, 1]
+    assert [job.id for page in pages for job in page.jobs] == ids
+    for page in pages:
+        assert {e.job_id for e in page.events} == {job.id for job in page.jobs}
+    events = [e for page in pages for e in page.events if e.job_id == claim.id]
+    assert [e.kind for e in events] == ["enqueued", "claimed", "succeeded"]
+    assert [len(page.task_stats) for page in pages] == [0, 0, 1]
+
+
+def test_import_page_writes_new_jobs_once_with_their_events(store: Store) -> None:
+    from dataclasses import replace
+
+    enqueue_one(store, key="kept")
+    [page] = list(store.export(10))
+    assert store.import_page(page) == 0, "a job with the same id is here already"
+    copied = replace(page.jobs[0], id=new_job_id(), key=None)
+    clash = replace(page.jobs[0], id=new_job_id(), key="kept")
+    event = replace(page.events[0], job_id=copied.id)
+    new_page = replace(page, jobs=(copied, clash), events=(event,))
+    assert store.import_page(new_page) == 1, "a job whose key is held is skipped"
+    assert store.import_page(new_page) == 0
+    assert kinds(store, copied.id) == ["enqueued"]
+    assert store.get_job(clash.id) is None

@@ -1,6 +1,7 @@
 """Random SIGKILLs of whole workers during a burst of jobs, checked with the ledger.
 
 The short form runs in CI; `pytest -m chaos` runs the full rounds (1,000 jobs, 3 rounds).
+Both run once on SQLite and once on PostgreSQL (a scratch database per round).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import json
 import random
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -91,33 +93,38 @@ def chaos_round(workers: Workers, jobs: int, seed: int, deadline: float) -> Roun
         max_attempt=max(job.attempt for job in records),
         wall_seconds=round(time.monotonic() - started, 1),
     )
+    app.close()
     return report
 
 
-def run_rounds(tmp_path: Path, jobs: int, rounds: int, budget: float) -> list[RoundReport]:
+def run_rounds(
+    tmp_path: Path, new_store_url: Callable[[], str], jobs: int, rounds: int, budget: float
+) -> list[RoundReport]:
+    """Rounds on fresh stores of one kind (SQLite, or a PostgreSQL database of its own)."""
     reports = []
     deadline = time.monotonic() + budget
     for number in range(rounds):
         round_path = tmp_path / f"round{number}"
         round_path.mkdir()
-        workers = Workers(round_path)
+        workers = Workers(round_path, new_store_url())
         try:
             reports.append(chaos_round(workers, jobs, seed=number, deadline=deadline))
         finally:
             workers.stop_all()
+    kind = workers.store_url.split(":", 1)[0]
     for report in reports:
-        print("chaos round:", json.dumps(asdict(report)))
+        print(f"chaos round ({kind}):", json.dumps(asdict(report)))
         # I1 no loss, I2 no concurrent duplicates.
         assert report.lost == 0, f"{report.lost} job(s) did not succeed: {report}"
         assert report.concurrent_duplicates == 0, report
     return reports
 
 
-def test_random_sigkill_short(tmp_path: Path) -> None:
-    reports = run_rounds(tmp_path, jobs=300, rounds=1, budget=240)
+def test_random_sigkill_short(tmp_path: Path, new_store_url: Callable[[], str]) -> None:
+    reports = run_rounds(tmp_path, new_store_url, jobs=300, rounds=1, budget=240)
     assert reports[0].kills >= 3, "too few kills landed for the test to mean anything"
 
 
 @pytest.mark.chaos
-def test_random_sigkill_full(tmp_path: Path) -> None:
-    run_rounds(tmp_path, jobs=1000, rounds=3, budget=1500)
+def test_random_sigkill_full(tmp_path: Path, new_store_url: Callable[[], str]) -> None:
+    run_rounds(tmp_path, new_store_url, jobs=1000, rounds=3, budget=1500)

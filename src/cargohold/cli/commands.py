@@ -9,7 +9,7 @@ from statistics import median
 from typing import Any
 
 from cargohold.app import App
-from cargohold.cli import queues
+from cargohold.cli import copying, queues
 from cargohold.cli.loading import load_app
 from cargohold.cli.output import ago, job_as_dict, print_json, progress_text, table
 from cargohold.errors import ConfigurationError, InvalidTransitionError, JobNotFoundError
@@ -374,6 +374,7 @@ _COMMANDS = {
     "cancel": cancel,
     "stats": stats,
     "migrate": migrate,
+    "copy": copying.copy,
     **queues.COMMANDS,
     "doctor": doctor,
     "demo": demo,

@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from cargohold.cli import commands, queues
+from cargohold.cli import commands, copying, queues
 from cargohold.errors import CargoholdError
 from cargohold.settings import DEFAULT_STORE, describe, env_var
 from cargohold.states import JobState
@@ -108,6 +108,7 @@ def _add_job_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def _add_other_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sub.add_parser("migrate", help="create or upgrade the store's schema")
+    copying.add_command(sub)
     sub.add_parser(
         "doctor", help="what a worker here would detect: memory limit, budget, enforcement"
     )

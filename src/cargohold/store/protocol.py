@@ -7,7 +7,7 @@ All times are seconds since the epoch on the store's own clock (`Store.now()`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Protocol
 
 from cargohold.memory.admission import MemoryOffer
@@ -28,6 +28,7 @@ from cargohold.records import (
     WorkerInfo,
 )
 from cargohold.states import JobState
+from cargohold.store.copying import CopyPage
 from cargohold.store.flow import FlowStore
 
 
@@ -54,6 +55,14 @@ class Store(FlowStore, Protocol):
     def enqueue(self, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
         """Write jobs in one transaction. A job whose key is taken is not written: the
         existing job's id is returned instead, with `created=False`."""
+
+    def enqueue_in(self, connection: object, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
+        """`enqueue` inside the caller's open transaction, with the caller's own DB-API
+        connection to the store's database (psycopg 3 for PostgreSQL, sqlite3 for SQLite):
+        the jobs exist if and only if that transaction commits. Nothing is committed here.
+        Idle workers hear of the jobs only after the commit (PostgreSQL: NOTIFY in the
+        transaction; SQLite: at their next poll). ConfigurationError for a connection of
+        another kind, to another database, or in autocommit mode outside a transaction."""
 
     def claim(
         self,
@@ -164,6 +173,15 @@ class Store(FlowStore, Protocol):
     def list_workers(self) -> list[WorkerInfo]: ...
 
     def forget_stale_workers(self, before: float) -> int: ...
+
+    def export(self, page_size: int) -> Iterator[CopyPage]:
+        """Every job with its events, in pages of `page_size` jobs in id order, each read in
+        a short transaction of its own; the last page also carries the task statistics."""
+
+    def import_page(self, page: CopyPage) -> int:
+        """Write the page's jobs this store does not have yet (none with the same id or
+        key), with their events, and the statistics of tasks it knows nothing of; return how
+        many jobs were written. Importing a page twice writes it once."""
 
     def wakeup(self) -> Wakeup | None:
         """A wake-up channel for an idle worker, or None if the store only supports polling."""

@@ -4,7 +4,7 @@ none stays open while a job runs."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from cargohold.errors import InvalidTransitionError, JobNotFoundError, SchemaError
@@ -26,10 +26,11 @@ from cargohold.records import (
     WorkerInfo,
 )
 from cargohold.states import JobState
-from cargohold.store.flow import capacities_json, refs_json
-from cargohold.store.postgres import hotpath, rows
+from cargohold.store.copying import CopyPage, export_pages
+from cargohold.store.flow import capacities_json
+from cargohold.store.postgres import copying, hotpath, producing, rows
 from cargohold.store.postgres.database import PACKAGE, Database, Tx
-from cargohold.store.postgres.flow import PostgresFlow, full_queue
+from cargohold.store.postgres.flow import PostgresFlow
 from cargohold.store.postgres.hotpath import ClaimRequest
 from cargohold.store.postgres.wakeup import ListenWakeup
 from cargohold.store.sqlfiles import migrations
@@ -39,6 +40,7 @@ class PostgresStore(PostgresFlow):
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 8) -> None:
         self._database = Database(url, min_size=min_size, max_size=max_size)
         self.url = self._database.shown_url
+        self._joined = producing.JoinedTransactions(self._database)
         self.migrate()
 
     def now(self) -> float:
@@ -78,42 +80,13 @@ class PostgresStore(PostgresFlow):
     # -- producing ---------------------------------------------------------------------------
 
     def enqueue(self, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
-        def work(tx: Tx) -> list[Enqueued]:
-            results, ready = [], []
-            for job in jobs:
-                held = full_queue(tx, job) if job.max_depth is not None else None
-                if held is not None:  # its key is taken: the queue's depth does not matter
-                    results.append(held)
-                    continue
-                params = {
-                    "id": job.id,
-                    "task": job.task,
-                    "queue": job.queue,
-                    "priority": job.priority,
-                    "args": job.args,
-                    "key": job.key,
-                    "max_attempts": job.max_attempts,
-                    "run_at": now if job.run_at is None else job.run_at,
-                    "now": now,
-                    "timeout": job.timeout,
-                    "memory": job.memory,
-                    "limits": refs_json(job.limits),
-                    "rates": refs_json(job.rates),
-                    "wait_timeout": job.wait_timeout,
-                }
-                row = tx.one("enqueue", params)
-                if row is None:  # its key is taken, or an earlier try of this call wrote it
-                    existing = tx.one("find_existing", {"id": job.id, "key": job.key})
-                    assert existing is not None, f"job {job.id} conflicted with nothing"
-                    results.append(Enqueued(existing["id"], created=existing["id"] == job.id))
-                    continue
-                if row["state"] == JobState.QUEUED:
-                    ready.append(job.queue)
-                results.append(Enqueued(job.id, created=True))
-            tx.notify(ready)
-            return results
+        return self._database.transaction(
+            lambda tx: producing.enqueue(tx, jobs, now), what="enqueue"
+        )
 
-        return self._database.transaction(work, what="enqueue")
+    def enqueue_in(self, connection: object, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
+        """Write jobs with the caller's psycopg connection, in the caller's transaction."""
+        return producing.enqueue(self._joined.tx(connection), jobs, now)
 
     # -- working -----------------------------------------------------------------------------
 
@@ -290,6 +263,25 @@ class PostgresStore(PostgresFlow):
         params = {"before": before}
         return self._database.transaction(
             lambda tx: tx.run("forget_stale_workers", params), what="forget_stale_workers"
+        )
+
+    # -- copying (cargohold copy) ------------------------------------------------------------
+
+    def export(self, page_size: int) -> Iterator[CopyPage]:
+        transaction = self._database.transaction
+        return export_pages(
+            lambda after, limit: transaction(
+                lambda tx: copying.read_jobs(tx, after, limit), what="export"
+            ),
+            lambda job_ids: transaction(lambda tx: copying.read_events(tx, job_ids), what="export"),
+            self.task_stats,
+            page_size,
+        )
+
+    def import_page(self, page: CopyPage) -> int:
+        now = self.now()
+        return self._database.transaction(
+            lambda tx: copying.import_page(tx, page, now), what="import_page"
         )
 
     # -- reading -----------------------------------------------------------------------------

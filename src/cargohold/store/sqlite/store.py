@@ -14,7 +14,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from cargohold.errors import ConfigurationError, InvalidTransitionError, JobNotFoundError
+from cargohold.errors import (
+    ConfigurationError,
+    InvalidTransitionError,
+    JobNotFoundError,
+)
 from cargohold.memory.admission import RUNNER_OVERHEAD, MemoryOffer, learned_reservation, remember
 from cargohold.outcome import (
     Cancelled,
@@ -42,9 +46,12 @@ from cargohold.records import (
     WorkerInfo,
 )
 from cargohold.states import JobState
+from cargohold.store.copying import CopyPage, export_pages
 from cargohold.store.flow import capacities_json, refs_json, refs_of
 from cargohold.store.sqlfiles import migrations, split_statements, statement
+from cargohold.store.sqlite import copying
 from cargohold.store.sqlite.flow import SQLiteFlow, full_queue
+from cargohold.store.sqlite.joined import joined_cursor
 from cargohold.store.sqlite.wakeup import Notifier, SocketWakeup, wakeup_folder
 
 _PACKAGE = "cargohold.store.sqlite"
@@ -147,6 +154,8 @@ class SQLiteStore(SQLiteFlow):
     # -- schema ------------------------------------------------------------------------------
 
     def migrate(self) -> int:
+        if self._up_to_date():
+            return 0
         applied = 0
         with self._write() as connection:
             connection.execute(
@@ -168,48 +177,74 @@ class SQLiteStore(SQLiteFlow):
                 applied += 1
         return applied
 
+    def _up_to_date(self) -> bool:
+        """Whether every migration is applied, found by a read: opening a migrated store
+        takes no write lock, so it cannot wait on a transaction of this very process (a
+        caller enqueueing in its own transaction on a store not opened yet)."""
+        try:
+            rows = self._read("SELECT version FROM cargohold_migrations")
+        except sqlite3.OperationalError:  # no such table: a new file
+            return False
+        done = {row[0] for row in rows}
+        return all(version in done for version, _, _ in migrations(_PACKAGE))
+
     # -- producing ---------------------------------------------------------------------------
 
     def enqueue(self, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
-        results = []
-        ready = False
         with self._write() as connection:
-            for job in jobs:
-                if job.max_depth is not None:
-                    existing = full_queue(connection.cursor(), job)
-                    if existing is not None:  # its key is taken: the depth does not matter
-                        results.append(existing)
-                        continue
-                run_at = now if job.run_at is None else job.run_at
-                row = connection.execute(
-                    _sql("enqueue"),
-                    {
-                        "id": job.id,
-                        "task": job.task,
-                        "queue": job.queue,
-                        "priority": job.priority,
-                        "args": job.args,
-                        "key": job.key,
-                        "max_attempts": job.max_attempts,
-                        "run_at": run_at,
-                        "now": now,
-                        "timeout": job.timeout,
-                        "memory": job.memory,
-                        "limits": refs_json(job.limits),
-                        "rates": refs_json(job.rates),
-                        "wait_timeout": job.wait_timeout,
-                    },
-                ).fetchone()
-                if row is None:
-                    existing = connection.execute(_sql("find_key"), {"key": job.key}).fetchone()
-                    results.append(Enqueued(existing["id"], created=False))
-                    continue
-                self._event(connection, job.id, now, "enqueued", row["state"], 0)
-                ready = ready or row["state"] == JobState.QUEUED
-                results.append(Enqueued(job.id, created=True))
+            results, ready = self._insert_jobs(connection.cursor(), jobs, now)
         if ready:
             self._notifier.notify()
         return results
+
+    def enqueue_in(self, connection: object, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
+        """Write jobs with the caller's sqlite3 connection, in the caller's transaction. The
+        caller commits, so idle workers find these jobs by polling, not by a wake-up."""
+        cursor = joined_cursor(connection, self.path)
+        return self._insert_jobs(cursor, jobs, now)[0]
+
+    def _insert_jobs(
+        self, cursor: sqlite3.Cursor, jobs: Sequence[NewJob], now: float
+    ) -> tuple[list[Enqueued], bool]:
+        """Write `jobs`; (their ids, whether one of them is ready to run now)."""
+        cursor.row_factory = sqlite3.Row
+        results = []
+        ready = False
+        for job in jobs:
+            if job.max_depth is not None:
+                existing = full_queue(cursor, job)
+                if existing is not None:  # its key is taken: the queue's depth does not matter
+                    results.append(existing)
+                    continue
+            run_at = now if job.run_at is None else job.run_at
+            row = cursor.execute(
+                _sql("enqueue"),
+                {
+                    "id": job.id,
+                    "task": job.task,
+                    "queue": job.queue,
+                    "priority": job.priority,
+                    "args": job.args,
+                    "key": job.key,
+                    "max_attempts": job.max_attempts,
+                    "run_at": run_at,
+                    "now": now,
+                    "timeout": job.timeout,
+                    "memory": job.memory,
+                    "limits": refs_json(job.limits),
+                    "rates": refs_json(job.rates),
+                    "wait_timeout": job.wait_timeout,
+                },
+            ).fetchone()
+            if row is None:
+                existing = cursor.execute(_sql("find_key"), {"key": job.key}).fetchone()
+                results.append(Enqueued(existing["id"], created=False))
+                continue
+            state = row["state"]
+            self._event(cursor, job.id, now, "enqueued", state, 0)
+            ready = ready or state == JobState.QUEUED
+            results.append(Enqueued(job.id, created=True))
+        return results, ready
 
     # -- working -----------------------------------------------------------------------------
 
@@ -600,6 +635,22 @@ class SQLiteStore(SQLiteFlow):
         with self._write() as connection:
             return connection.execute(_sql("forget_stale_workers"), {"before": before}).rowcount
 
+    # -- copying (cargohold copy) ------------------------------------------------------------
+
+    def export(self, page_size: int) -> Iterator[CopyPage]:
+        return export_pages(
+            lambda after, limit: copying.read_jobs(self._read, _job_record, after, limit),
+            lambda job_ids: copying.read_events(self._read, job_ids),
+            self.task_stats,
+            page_size,
+        )
+
+    def import_page(self, page: CopyPage) -> int:
+        written, ready = copying.import_page(self._write, page, self.now())
+        if ready:
+            self._notifier.notify()
+        return written
+
     # -- reading -----------------------------------------------------------------------------
 
     def get_job(self, job_id: str) -> JobRecord | None:
@@ -681,7 +732,7 @@ class SQLiteStore(SQLiteFlow):
 
     @staticmethod
     def _event(
-        connection: sqlite3.Connection,
+        connection: sqlite3.Connection | sqlite3.Cursor,
         job_id: str,
         at: float,
         kind: str,

@@ -1,0 +1,6 @@
+SELECT jobs.*,
+       coalesce(jobs.reservation, s.learned_memory, jobs.memory + %(overhead)s::bigint) AS need
+FROM jobs LEFT JOIN task_stats s ON s.task = jobs.task
+WHERE jobs.id > %(after)s
+ORDER BY jobs.id
+LIMIT %(limit)s

@@ -1,0 +1,4 @@
+-- What the source learned about a task, unless this store has learned about it already.
+INSERT INTO task_stats (task, peaks, durations, learned_memory, updated_at)
+VALUES (%(task)s, %(peaks)s::bigint[], %(durations)s::float8[], %(learned_memory)s, %(now)s)
+ON CONFLICT (task) DO NOTHING
