@@ -54,7 +54,8 @@ class System:
         self.failures: list[str] = []
         self.worker_argv: list[str] = []
         self.logs = context.results / "logs" / peer.id
-        self.skipped = unavailable(peer, context, self.python, self.env)
+        self.broken = broken(peer, self.python, self.env)
+        self.skipped = self.broken or unavailable(peer, context, self.python, self.env)
         self.version = ""
         if self.skipped is None:
             self.version = peers_venv.versions(self.python, [peer.distribution])[peer.distribution]
@@ -102,7 +103,8 @@ class System:
             "distribution": self.peer.distribution,
         }
         if self.skipped is not None:
-            return {**entry, "status": "skipped", "reason": self.skipped}
+            status = "failed" if self.broken else "skipped"
+            return {**entry, "status": status, "reason": self.skipped}
         measured = bool(self.results.runs)
         return {
             **entry,
@@ -139,17 +141,31 @@ def unavailable(peer: Peer, context: Context, python: str, env: dict[str, str]) 
     if peer.service != "postgres":
         return None
     if peer.id == "cargohold-postgres":
-        probe = subprocess.run(
-            [python, "-c", "import cargohold.store.postgres.store"],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if probe.returncode:
-            last = (probe.stderr.strip().splitlines() or ["?"])[-1]
-            return f"cargohold.store.postgres is not importable yet ({last})"
+        error = _import_error(python, env, "cargohold.store.postgres.store")
+        if error is not None:
+            return f"cargohold.store.postgres is not importable yet ({error})"
     return context.postgres.unavailable()
+
+
+def broken(peer: Peer, python: str, env: dict[str, str]) -> str | None:
+    """Why cargohold's worker cannot even start (a broken checkout), or None."""
+    if not peer.is_cargohold:
+        return None
+    error = _import_error(python, env, "cargohold.cli.main", "cargohold.worker.supervisor")
+    return None if error is None else f"cargohold does not import: {error}"
+
+
+def _import_error(python: str, env: dict[str, str], *modules: str) -> str | None:
+    probe = subprocess.run(
+        [python, "-c", "; ".join(f"import {module}" for module in modules)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if probe.returncode == 0:
+        return None
+    return (probe.stderr.strip().splitlines() or ["?"])[-1]
 
 
 def _attempt(
