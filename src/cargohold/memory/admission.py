@@ -15,7 +15,7 @@ LEARN_AFTER = 3
 LEARN_PERCENTILE = 0.95
 LEARN_MARGIN = 1.10
 KEEP_OBSERVATIONS = 20
-MEMORY_RETRY_GROWTH = 4
+MEMORY_RETRY_GROWTH = 5
 MAX_MEMORY_KILLS = 3
 """Memory kills a job may take (each with a larger reservation) before it fails for good;
 counted apart from ordinary retries."""

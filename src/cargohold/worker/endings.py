@@ -129,7 +129,9 @@ class Endings:
             reason,
             reserved=reserved,
             peak=peak,
-            budget=memory.capacity,
+            # The best capacity seen lately, not this instant's: a runner that was just
+            # killed may still hold memory, and failing a job for good is forever.
+            budget=memory.best_capacity,
             limit=limit,
             now=now,
         )
@@ -205,7 +207,7 @@ class Endings:
         # makes growth impossible to judge, so such a runner is not recycled for it.
         allowance = sum(r.memory or 0 for r in resources)
         grown = all(r.memory is not None for r in resources) and (
-            self.supervisor.memory.usage(runner.memory)
+            self.supervisor.memory.usage(runner.memory, fresh=True)
             > runner.memory.fresh_usage + settings.recycle_growth + allowance
         )
         if worn_out or grown:

@@ -120,7 +120,7 @@ class Runner:
         self._wait_until_ready()
         # Its yardstick for growth and its first job's limit start from here: a spawned
         # runner has only now finished importing the app.
-        self.memory.fresh_usage = memory_control.usage(self.memory)
+        self.memory.fresh_usage = memory_control.usage(self.memory, fresh=True)
         self.current: Running | None = None
         self.jobs_done = 0
         self.resources: tuple[str, ...] = ()

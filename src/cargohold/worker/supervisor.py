@@ -108,7 +108,14 @@ class Supervisor:
                 memory_free=self.memory.capacity,
             )
         )
-        self._waiter.wakeup = self.store.wakeup()
+        try:
+            self._waiter.wakeup = self.store.wakeup()
+        except OSError as error:  # wake-ups are an optimisation: polling still finds work
+            log.warning(
+                "no wake-ups from producers (%s); polling every %.1fs",
+                error,
+                self.settings.poll_interval,
+            )
         # Objects that exist now are never collected in runners: their pages stay shared
         # with the supervisor instead of being copied by a runner's garbage collector.
         gc.freeze()

@@ -1,5 +1,10 @@
-"""Same-host wake-ups for SQLite: idle workers bind a datagram socket in a folder beside the
-database file; a producer that commits a ready job sends one byte to each of them."""
+"""Same-host wake-ups for SQLite: an idle worker listens on a datagram socket and leaves a
+marker file in a folder beside the database; a producer that commits a ready job sends one
+byte to every worker that left a marker.
+
+On Linux the sockets live in the abstract namespace (no path, so no length limit and nothing
+to clean up); the markers are only there to be listed.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +13,21 @@ import hashlib
 import os
 import secrets
 import socket
-import tempfile
+import sys
 from pathlib import Path
 
-_MAX_SOCKET_PATH = 100  # sun_path holds 108 bytes; leave room for the socket's own name
+_ABSTRACT = sys.platform.startswith("linux")
 
 
 def wakeup_folder(database: Path) -> Path:
-    """Beside the database when the path is short enough for a socket, else in the temp dir."""
-    beside = database.with_name(database.name + ".wake")
-    if len(str(beside)) + 24 <= _MAX_SOCKET_PATH:
-        return beside
-    digest = hashlib.sha256(str(database).encode()).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"cargohold-{os.getuid()}-{digest}.wake"
+    return database.with_name(database.name + ".wake")
+
+
+def _address(folder: Path, marker: str) -> str | bytes:
+    if _ABSTRACT:
+        digest = hashlib.sha256(str(folder).encode()).hexdigest()[:16]
+        return f"\0cargohold-{digest}-{marker}".encode()
+    return str(folder / marker)
 
 
 class SocketWakeup:
@@ -28,10 +35,13 @@ class SocketWakeup:
 
     def __init__(self, folder: Path) -> None:
         folder.mkdir(mode=0o700, exist_ok=True)
-        self.path = folder / f"{os.getpid()}-{secrets.token_hex(4)}.sock"
+        marker = f"{os.getpid()}-{secrets.token_hex(4)}"
+        self.path = folder / marker
         self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self._socket.bind(str(self.path))
+        self._socket.bind(_address(folder, marker))
         self._socket.setblocking(False)
+        if _ABSTRACT:
+            self.path.touch(mode=0o600)
 
     def fileno(self) -> int:
         return self._socket.fileno()
@@ -66,7 +76,7 @@ class Notifier:
             self._socket.setblocking(False)
         for entry in entries:
             try:
-                self._socket.sendto(b"!", entry.path)
+                self._socket.sendto(b"!", _address(self._folder, entry.name))
             except BlockingIOError:
                 pass  # its buffer is full: it has wake-ups pending already
             except (ConnectionRefusedError, FileNotFoundError):
