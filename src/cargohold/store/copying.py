@@ -18,7 +18,13 @@ from cargohold.records import Event, JobRecord, TaskStats, WorkerInfo
 from cargohold.states import JobState
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from cargohold.store.protocol import Store
+
+    _ReadJobs = Callable[[str, int], list[JobRecord]]
+    _ReadEvents = Callable[[list[str]], list[Event]]
+    _ReadStats = Callable[[], list[TaskStats]]
 
 ACTIVE_WITHIN = 60.0
 """A worker seen by its store within this many seconds counts as running."""
@@ -134,11 +140,3 @@ def export_pages(
         if last:
             return
         after = jobs[-1].id
-
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    _ReadJobs = Callable[[str, int], list[JobRecord]]
-    _ReadEvents = Callable[[list[str]], list[Event]]
-    _ReadStats = Callable[[], list[TaskStats]]
