@@ -15,8 +15,9 @@ from cargohold.outcome import (
     Snoozed,
     Succeeded,
 )
-from cargohold.records import Ack, Claim, Event, JobRecord, TaskStats, WorkerInfo
+from cargohold.records import Ack, Claim, JobRecord, TaskStats, WorkerInfo
 from cargohold.states import JobState
+from cargohold.store import rowmaps
 from cargohold.store.flow import refs_of
 
 _JOB_FIELDS = tuple(f.name for f in fields(JobRecord))
@@ -78,18 +79,7 @@ def job_record(row: dict[str, Any]) -> JobRecord:
     return JobRecord(**values)
 
 
-def event(row: dict[str, Any]) -> Event:
-    return Event(
-        id=row["id"],
-        job_id=row["job_id"],
-        at=row["at"],
-        kind=row["kind"],
-        state=JobState(row["state"]),
-        attempt=row["attempt"],
-        lease_token=row["lease_token"],
-        worker_id=row["worker_id"],
-        reason=row["reason"],
-    )
+event = rowmaps.event
 
 
 def worker(row: dict[str, Any]) -> WorkerInfo:

@@ -10,7 +10,7 @@ from typing import Any
 
 from cargohold.memory.admission import RUNNER_OVERHEAD
 from cargohold.records import Event, JobRecord, TaskStats
-from cargohold.states import JobState
+from cargohold.store import rowmaps
 from cargohold.store.copying import CopyPage
 from cargohold.store.flow import refs_json
 from cargohold.store.sqlfiles import statement
@@ -38,18 +38,7 @@ def read_events(
     read: Callable[[str, dict[str, Any]], list[sqlite3.Row]], job_ids: list[str]
 ) -> list[Event]:
     return [
-        Event(
-            id=row["id"],
-            job_id=row["job_id"],
-            at=row["at"],
-            kind=row["kind"],
-            state=JobState(row["state"]),
-            attempt=row["attempt"],
-            lease_token=row["lease_token"],
-            worker_id=row["worker_id"],
-            reason=row["reason"],
-        )
-        for row in read(_sql("export_events"), {"job_ids": json.dumps(job_ids)})
+        rowmaps.event(row) for row in read(_sql("export_events"), {"job_ids": json.dumps(job_ids)})
     ]
 
 

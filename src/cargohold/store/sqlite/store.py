@@ -46,6 +46,7 @@ from cargohold.records import (
     WorkerInfo,
 )
 from cargohold.states import JobState
+from cargohold.store import rowmaps
 from cargohold.store.copying import CopyPage, export_pages
 from cargohold.store.flow import capacities_json, refs_json, refs_of
 from cargohold.store.sqlfiles import migrations, split_statements, statement
@@ -686,20 +687,8 @@ class SQLiteStore(SQLiteFlow):
         return [_job_record(row) for row in rows]
 
     def job_events(self, job_id: str) -> list[Event]:
-        return [
-            Event(
-                id=row["id"],
-                job_id=row["job_id"],
-                at=row["at"],
-                kind=row["kind"],
-                state=JobState(row["state"]),
-                attempt=row["attempt"],
-                lease_token=row["lease_token"],
-                worker_id=row["worker_id"],
-                reason=row["reason"],
-            )
-            for row in self._read(_sql("job_events"), {"job_id": job_id})
-        ]
+        rows = self._read(_sql("job_events"), {"job_id": job_id})
+        return [rowmaps.event(row) for row in rows]
 
     def count_jobs(self) -> dict[str, QueueCounts]:
         counts: dict[str, QueueCounts] = {}
