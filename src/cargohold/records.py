@@ -76,6 +76,9 @@ class Ack:
     outcome: Outcome
     peak_memory: int | None = None
     """Memory the attempt used at its peak, above what its runner held when it started."""
+    duration: float | None = None
+    """How long the attempt ran, as its worker measured it; when absent, the time since the
+    claim (a worker may hold a claimed job briefly before a runner starts it)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,10 +44,10 @@ class Cgroup:
         """Memory that cannot be reclaimed without killing someone: anonymous pages and shmem,
         for the group and every group below it. Page cache is left out: the kernel drops it
         before it kills."""
-        stat = self.stat()
-        if self.version == 1:
-            return stat.get("total_rss", 0) + stat.get("total_shmem", 0)
-        return stat.get("anon", 0) + stat.get("shmem", 0)
+        # Read on every job start and end: only the two lines needed are parsed.
+        text = _read(self.path / "memory.stat") or ""
+        keys = ("total_rss", "total_shmem") if self.version == 1 else ("anon", "shmem")
+        return sum(_stat_value(text, key) for key in keys)
 
     def usage(self) -> int:
         name = "memory.usage_in_bytes" if self.version == 1 else "memory.current"
@@ -72,24 +72,27 @@ class Cgroup:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def set_limit(self, limit: int) -> None:
+    def set_limit(self, limit: int, current: int | None = None) -> None:
+        """Set the hard limit; `current`, the limit in force if known, saves reading it."""
         if self.version == 1:
             # With swap accounting, the memory+swap limit must stay >= the memory limit, and
             # must be raised first; set both so that a job cannot swap past its reservation.
             memsw = self.path / "memory.memsw.limit_in_bytes"
-            current = self.limit() or V1_UNLIMITED
-            if memsw.exists() and limit > current:
-                memsw.write_text(str(limit))
-                (self.path / "memory.limit_in_bytes").write_text(str(limit))
+            has_memsw = _swap_accounting(memsw)
+            if current is None and has_memsw:
+                current = self.limit() or V1_UNLIMITED
+            if has_memsw and current is not None and limit > current:
+                _write(memsw, limit)
+                _write(self.path / "memory.limit_in_bytes", limit)
             else:
-                (self.path / "memory.limit_in_bytes").write_text(str(limit))
-                if memsw.exists():
-                    memsw.write_text(str(limit))
+                _write(self.path / "memory.limit_in_bytes", limit)
+                if has_memsw:
+                    _write(memsw, limit)
         else:
-            (self.path / "memory.max").write_text(str(limit))
+            _write(self.path / "memory.max", limit)
             swap = self.path / "memory.swap.max"
-            if swap.exists():
-                swap.write_text("0")
+            if _swap_accounting(swap):
+                _write(swap, 0)
 
     def reset_peak(self) -> None:
         name = "memory.max_usage_in_bytes" if self.version == 1 else "memory.peak"
@@ -167,7 +170,51 @@ def can_create_children(group: Cgroup) -> bool:
 
 
 def _read(path: Path) -> str | None:
+    # os-level calls: these files are read several times per job on the worker's hot path.
     try:
-        return path.read_text().strip()
-    except (FileNotFoundError, PermissionError, OSError):
+        descriptor = os.open(path, os.O_RDONLY)
+    except OSError:
         return None
+    try:
+        return os.read(descriptor, 65536).decode().strip()
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
+
+
+def _write(path: Path, value: int) -> None:
+    descriptor = os.open(path, os.O_WRONLY)
+    try:
+        os.write(descriptor, str(value).encode())
+    finally:
+        os.close(descriptor)
+
+
+def _stat_value(text: str, key: str) -> int:
+    """The number on the line of memory.stat that starts with `key`, or 0."""
+    prefix = key + " "
+    if text.startswith(prefix):
+        start = len(prefix)
+    else:
+        at = text.find("\n" + prefix)
+        if at < 0:
+            return 0
+        start = at + 1 + len(prefix)
+    end = text.find("\n", start)
+    try:
+        return int(text[start : end if end >= 0 else None])
+    except ValueError:
+        return 0
+
+
+_swap_files: dict[str, bool] = {}
+
+
+def _swap_accounting(path: Path) -> bool:
+    """Whether groups have this swap limit file: swap accounting is on or off for the whole
+    system, so it is looked up once."""
+    known = _swap_files.get(path.name)
+    if known is None:
+        known = _swap_files[path.name] = path.exists()
+    return known

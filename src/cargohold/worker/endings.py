@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("cargohold.worker")
 
+UNSTARTED = "its runner stopped before it started the job; not counted"
 MAX_CRASHES = 3
 """A job that kills its runner this many times is failed as poison, whatever retries remain."""
 
@@ -69,7 +70,7 @@ class Endings:
             self.supervisor.memory.sample(runner.memory)
             peak = max(message.peak_memory or 0, runner.memory.peak)
             outcome = decide(message, claim, now=now, backoff=self._backoff(claim), rng=self.rng)
-            self.supervisor.finish(runner, outcome, peak)
+            self.supervisor.finish(runner, outcome, peak, now=now)
             self._recycle_if_worn(runner)
 
     def _died(self, runner: Runner, now: float) -> None:
@@ -185,7 +186,12 @@ class Endings:
             if claim.id not in reply.held:
                 log.error("job %s: lease lost; stopping it without writing", claim.id)
                 runner.kill()
-                runner.current = None
+                runner.promote_following(0.0)
+                while runner.current is not None:  # jobs sent to follow, never started
+                    if runner.current.claim.id in reply.held:
+                        self.supervisor.finish(runner, HandedBack(UNSTARTED))
+                    else:
+                        runner.promote_following(0.0)
                 self.supervisor.memory.end_job(runner.memory)
                 self.pool.retire(runner)
             elif claim.id in reply.cancel_requested:
@@ -197,6 +203,8 @@ class Endings:
         """Record the outcome of a runner that is dead or killed, and let it go."""
         peak = runner.memory.peak
         self.supervisor.finish(runner, outcome, peak or None)
+        while runner.current is not None:  # jobs sent to follow, which never started
+            self.supervisor.finish(runner, HandedBack(UNSTARTED))
         self.pool.retire(runner)
 
     def _recycle_if_worn(self, runner: Runner) -> None:
@@ -207,9 +215,12 @@ class Endings:
         # makes growth impossible to judge, so such a runner is not recycled for it.
         allowance = sum(r.memory or 0 for r in resources)
         grown = all(r.memory is not None for r in resources) and (
-            self.supervisor.memory.usage(runner.memory, fresh=True)
+            self.supervisor.memory.usage(runner.memory)  # sampled as the report came
             > runner.memory.fresh_usage + settings.recycle_growth + allowance
         )
+        if (worn_out or grown) and runner.current is not None:
+            runner.worn = True  # recycled once its following job is done
+            return
         if worn_out or grown:
             log.info(
                 "recycling runner %d after %d job(s)%s",

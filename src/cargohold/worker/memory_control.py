@@ -22,6 +22,8 @@ OTHERS_WINDOW = 10.0
 """Seconds over which the usage of everything that is not a runner is taken at its highest."""
 GUARD_COOLDOWN = 1.0
 USAGE_MAX_AGE = 0.02
+LIMIT_SLACK = 1 << 20
+"""A runner's limit is left as it is when the next job's would differ by less than this."""
 
 
 @dataclass(slots=True)
@@ -42,6 +44,8 @@ class RunnerMemory:
     killed_for_memory: str | None = None
     last_usage: int = 0
     read_at: float = -1.0
+    limit: int | None = None
+    """The hard limit last set on its group."""
 
 
 @dataclass(slots=True)
@@ -132,7 +136,9 @@ class MemoryControl:
 
     def start_job(self, memory: RunnerMemory, reservation: int) -> bool:
         """Arm the runner's limit for a job; False if the limit could not be set."""
-        memory.job_start_usage = self.usage(memory, fresh=True)
+        # Read when its last job ended (every report is sampled), unless that was a while
+        # ago: the runner has been idle since, so its usage has not moved.
+        memory.job_start_usage = self.usage(memory)
         memory.reservation = reservation
         memory.peak = 0
         memory.killed_for_memory = None
@@ -142,7 +148,10 @@ class MemoryControl:
             try:
                 # The group's limit also counts page cache and kernel memory, which the
                 # reservation (anonymous memory) leaves out: start from its full usage.
-                memory.group.set_limit(memory.group.usage() + reservation)
+                limit = memory.group.usage() + reservation
+                if memory.limit is None or abs(limit - memory.limit) > LIMIT_SLACK:
+                    memory.group.set_limit(limit, current=memory.limit)
+                    memory.limit = limit
             except OSError as error:
                 log.warning("runner %d: cannot set its memory limit (%s)", memory.pid, error)
                 return False

@@ -81,12 +81,14 @@ def runner_main(app: App, connection: Connection, parent_pid: int) -> None:
             return
         if message is None:
             return
-        start = reset_peak_resident()
-        report = run_job(app, message, send_progress)
-        peak = peak_resident()
-        if start is not None and peak is not None:
-            report = replace(report, peak_memory=max(0, peak - start))
-        connection.send(replace(report, resources=app.loaded_resources()))
+        # One job, or a list of quick jobs sent ahead to run one after the other.
+        for job in message if isinstance(message, list) else [message]:
+            start = reset_peak_resident()
+            report = run_job(app, job, send_progress)
+            peak = peak_resident()
+            if start is not None and peak is not None:
+                report = replace(report, peak_memory=max(0, peak - start))
+            connection.send(replace(report, resources=app.loaded_resources()))
 
 
 def run_job(app: App, job: RunJob, send_progress: Any) -> RunReport:

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any, Protocol
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 
 
 READY_TIMEOUT = 60.0
+FOLLOWING_DEPTH = 16
+"""Quick jobs a runner may be sent ahead of the one it runs."""
 
 
 @dataclass(slots=True)
@@ -35,6 +38,8 @@ class Running:
     started_at: float
     deadline: float | None
     reservation: int
+    began: float
+    """When it was sent to the runner, on this process's monotonic clock."""
 
 
 class RunnerProcess(Protocol):
@@ -122,6 +127,11 @@ class Runner:
         # runner has only now finished importing the app.
         self.memory.fresh_usage = memory_control.usage(self.memory, fresh=True)
         self.current: Running | None = None
+        self.following: deque[Running] = deque()
+        """Quick jobs sent while `current` runs, which the runner starts one after the other
+        as soon as `current` ends, without waiting for the supervisor to hear of it."""
+        self.worn = False
+        """Due to be recycled once idle: it is sent no following job."""
         self.jobs_done = 0
         self.resources: tuple[str, ...] = ()
         self.last_used = time.monotonic()
@@ -151,20 +161,43 @@ class Runner:
     def alive(self) -> bool:
         return self.process.exitcode is None
 
+    def can_follow(self, claim: Claim) -> bool:
+        """Whether `claim` may be sent to run right after this runner's current job: a job
+        of the same task (so the same resources and memory), neither with a timeout (its
+        clock would start before the supervisor knows it started)."""
+        current = self.current
+        return (
+            current is not None
+            and len(self.following) < FOLLOWING_DEPTH
+            and not self.worn
+            and claim.task == current.claim.task
+            and claim.timeout is None
+            and current.claim.timeout is None
+            and (claim.need or 0) <= current.reservation
+        )
+
     def send(self, claim: Claim, now: float, reservation: int) -> None:
         deadline = None if claim.timeout is None else now + claim.timeout
-        self.current = Running(claim, now, deadline, reservation)
-        self.connection.send(
-            RunJob(
-                claim.id,
-                claim.task,
-                claim.queue,
-                claim.args,
-                claim.attempt,
-                claim.max_attempts,
-                claim.lease_token,
-            )
-        )
+        self.current = Running(claim, now, deadline, reservation, time.monotonic())
+        self._send(claim)
+
+    def send_following(self, claims: list[Claim], now: float) -> None:
+        """Send jobs (each allowed by `can_follow`) in one message."""
+        assert self.current is not None
+        reservation = self.current.reservation
+        for claim in claims:
+            self.following.append(Running(claim, now, None, reservation, time.monotonic()))
+        self.connection.send([_run_job(claim) for claim in claims])
+
+    def promote_following(self, now: float) -> None:
+        """The current job ended: the first following one, if any, is running now."""
+        following = self.following.popleft() if self.following else None
+        if following is not None:
+            following.started_at, following.began = now, time.monotonic()
+        self.current = following
+
+    def _send(self, claim: Claim) -> None:
+        self.connection.send(_run_job(claim))
 
     def kill(self) -> None:
         with contextlib.suppress(ProcessLookupError):
@@ -190,6 +223,18 @@ class Runner:
             name = signal.Signals(-code).name
             return f"runner process {self.pid} was killed by {name}"
         return f"runner process {self.pid} exited with status {code}"
+
+
+def _run_job(claim: Claim) -> RunJob:
+    return RunJob(
+        claim.id,
+        claim.task,
+        claim.queue,
+        claim.args,
+        claim.attempt,
+        claim.max_attempts,
+        claim.lease_token,
+    )
 
 
 class RunnerPool:

@@ -20,14 +20,15 @@ from typing import TYPE_CHECKING, Any
 
 from cargohold.ids import new_worker_id
 from cargohold.memory.admission import MemoryOffer, default_concurrency
-from cargohold.outcome import Failed, HandedBack, Outcome
+from cargohold.outcome import Cancelled, Failed, HandedBack, Outcome
 from cargohold.records import Ack, Claim, MemoryReport, ProgressUpdate, WorkerInfo
 from cargohold.settings import Settings
 from cargohold.units import format_size
 from cargohold.worker.endings import Endings
 from cargohold.worker.flow import FlowDuties
+from cargohold.worker.line import ClaimedLine, Pace
 from cargohold.worker.memory_control import MemoryControl
-from cargohold.worker.runners import Runner, RunnerPool
+from cargohold.worker.runners import FOLLOWING_DEPTH, Runner, RunnerPool
 from cargohold.worker.waiting import Waiter
 
 if TYPE_CHECKING:
@@ -36,6 +37,14 @@ if TYPE_CHECKING:
 log = logging.getLogger("cargohold.worker")
 
 PROGRESS_FLUSH_INTERVAL = 0.2
+ACK_GROUP = 64
+"""Outcomes of quick jobs persisted together, at most."""
+ACK_DELAY = 0.01
+"""Seconds a quick job's outcome may wait for others to be persisted with it."""
+QUICK_NAP = 0.001
+"""Seconds the supervisor lets pass between rounds while runners have jobs lined up."""
+MAX_CLAIM = 64
+"""Jobs claimed in one transaction, at most."""
 STALE_WORKER_AFTER_LEASES = 10
 MAX_STORE_RETRY_PAUSE = 5.0
 SAMPLE_INTERVAL = 0.02
@@ -77,6 +86,10 @@ class Supervisor:
         self.endings = Endings(self, rng or random.Random())
         self.flow = FlowDuties(self, rng or random.Random())
         self._acks: list[Ack] = []
+        self._oldest_ack: float | None = None
+        self.line = ClaimedLine()
+        """Jobs claimed ahead, waiting for a runner (only while jobs are quick)."""
+        self.pace = Pace()
         self._progress: dict[str, ProgressUpdate] = {}
         self._next_heartbeat = self._next_rescue = self._next_progress_flush = 0.0
         self._next_sample = self._next_others = 0.0
@@ -144,11 +157,17 @@ class Supervisor:
 
     @property
     def running_jobs(self) -> list[Claim]:
-        return [r.current.claim for r in self.pool.busy if r.current is not None]
+        """Jobs given to runners, started or following."""
+        return [
+            running.claim
+            for runner in self.pool.busy
+            for running in (runner.current, *runner.following)
+            if running is not None
+        ]
 
     @property
     def stopped(self) -> bool:
-        return self._stopping and not self.pool.busy and not self._acks
+        return self._stopping and not self.pool.busy and not self._acks and not self.line
 
     def run(self) -> None:
         """Work until SIGTERM or SIGINT, then shut down gracefully."""
@@ -187,6 +206,11 @@ class Supervisor:
         timeout = self._seconds_to_next_duty(now)
         if max_wait is not None:
             timeout = min(timeout, max_wait)
+        if any(runner.following for runner in self.pool.busy):
+            # Runners have quick jobs lined up: let their reports gather rather than wake
+            # for each one (every wake-up costs more than the job).
+            time.sleep(min(timeout, QUICK_NAP))
+            return
         watched: list[Any] = []
         for runner in self.pool.busy:
             watched += [runner.connection, runner.process.sentinel]
@@ -218,6 +242,7 @@ class Supervisor:
         self.endings.collect(now)
         self.endings.enforce_deadlines(now)
         if self._stopping:
+            self._hand_back_line("worker shut down before the job started")
             self._flush(now)
         else:
             self._flush_and_claim(now)
@@ -228,16 +253,27 @@ class Supervisor:
         if not self._stopping:
             self.flow.tick(now)
 
-    def finish(self, runner: Runner, outcome: Outcome, peak: int | None = None) -> None:
-        """Record how the runner's attempt ended, to be persisted at the next flush."""
+    def finish(
+        self, runner: Runner, outcome: Outcome, peak: int | None = None, *, now: float = 0.0
+    ) -> None:
+        """Record how the runner's attempt ended, to be persisted at the next flush. A job
+        sent to follow it is running now."""
         assert runner.current is not None
         claim = runner.current.claim
-        runner.current = None
+        duration = time.monotonic() - runner.current.began
+        runner.promote_following(now)
         runner.jobs_done += 1
         runner.last_used = time.monotonic()
-        self.memory.end_job(runner.memory)
+        if runner.current is None:
+            self.memory.end_job(runner.memory)
+        else:  # the follower runs under the same limit: its own peak starts from here
+            runner.memory.peak = 0
+        if not isinstance(outcome, HandedBack):
+            self.pace.observe(duration)
         self.outcomes[type(outcome).__name__.lower()] += 1
-        self._acks.append(Ack(claim.id, claim.lease_token, outcome, peak_memory=peak))
+        self._acks.append(
+            Ack(claim.id, claim.lease_token, outcome, peak_memory=peak, duration=duration)
+        )
 
     def record_progress(self, update: ProgressUpdate) -> None:
         self._progress[update.job_id] = update
@@ -247,20 +283,25 @@ class Supervisor:
         self._flush_and_claim(now, claim=False)
 
     def _flush_and_claim(self, now: float, *, claim: bool = True) -> None:
-        """Persist outcomes and claim work that fits, in one store transaction."""
+        """Start what waits in the line; persist outcomes and claim work that fits, in one
+        store transaction, when either is due."""
+        self._start_from_line(now)
         offer = self._offer(now) if claim else None
-        slots = self.pool.free_slots if offer is not None else 0
+        wanted = self._jobs_to_claim() if offer is not None else 0
         acks = list(self._acks)
+        if not (wanted or self._acks_due(now, claim)):
+            self._flush_progress(now, acks=[])
+            return
         last_words = [self._progress[a.job_id] for a in acks if a.job_id in self._progress]
         if last_words:  # persist a finished job's final progress before it stops running
             self.store.record_progress(last_words)
         claims: list[Claim] = []
-        if slots > 0 and offer is not None and offer.free > 0:
+        if wanted > 0 and offer is not None and offer.free > 0:
             accepted, claims = self.store.ack_and_claim(
                 self.worker_id,
                 acks,
                 self.settings.queues,
-                slots,
+                wanted,
                 self.settings.lease,
                 now,
                 memory=offer,
@@ -272,18 +313,80 @@ class Supervisor:
             accepted = []
         # Only now forget them: if the store failed, the next tick tries again.
         del self._acks[: len(acks)]
+        self._oldest_ack = None if not self._acks else self._oldest_ack
         for ack, ok in zip(acks, accepted, strict=True):
             self._progress.pop(ack.job_id, None)
             if not ok:
                 log.warning("job %s: outcome refused, the lease was lost", ack.job_id)
-        for job in claims:
-            self._dispatch(job, now)
-        if slots > len(claims) and offer is not None:
+        self.line.extend(claims)
+        self._start_from_line(now)
+        if wanted > len(claims) and offer is not None:
             self._look_at_first_in_line(now, offer)
+        self._flush_progress(now, acks)
+
+    def _flush_progress(self, now: float, acks: list[Ack]) -> None:
         if self._progress and (now >= self._next_progress_flush or self._stopping):
             updates, self._progress = list(self._progress.values()), {}
             self.store.record_progress(updates)
             self._next_progress_flush = now + PROGRESS_FLUSH_INTERVAL
+
+    def _jobs_to_claim(self) -> int:
+        """How many jobs to claim now: none while enough wait in the line."""
+        held = len(self.pool.busy) + len(self.line)
+        target = min(self.pace.jobs_to_hold(self.pool.size), MAX_CLAIM)
+        if not self.pace.quick:
+            return max(0, target - held)
+        # Quick jobs: refill once the line runs low, in one larger batch.
+        return target - held if held <= target // 2 else 0
+
+    def _acks_due(self, now: float, claiming: bool) -> bool:
+        """Outcomes are persisted at once, except quick jobs' which are grouped (a few
+        milliseconds at most) so that one commit covers many."""
+        if not self._acks:
+            return False
+        if self._oldest_ack is None:
+            self._oldest_ack = time.monotonic()
+        if not claiming or not self.pace.quick or len(self._acks) >= ACK_GROUP:
+            return True
+        return time.monotonic() - self._oldest_ack >= ACK_DELAY
+
+    def _start_from_line(self, now: float) -> None:
+        """Give waiting claimed jobs to free runners, and quick ones to busy runners to
+        start as soon as their current job ends (sent in one message per runner)."""
+        following: dict[Runner, list[Claim]] = {}
+        while self.line and not self._stopping:
+            claim = self.line.next()
+            assert claim is not None
+            if self.pool.free_slots > 0:
+                self._dispatch(claim, now)
+                continue
+            runner = self._runner_to_follow(claim, following)
+            if runner is None:
+                self.line.put_back(claim)
+                break
+            held_back = self.flow.admit(claim, now)
+            if held_back is not None:
+                self._reject(claim, held_back)
+            else:
+                following.setdefault(runner, []).append(claim)
+        for runner, claims in following.items():
+            runner.send_following(claims, now)
+
+    def _runner_to_follow(self, claim: Claim, sending: dict[Runner, list[Claim]]) -> Runner | None:
+        """The busy runner with the fewest jobs waiting that may run `claim` next."""
+        if not self.pace.quick:
+            return None
+        most_jobs = self.settings.max_runner_jobs
+        best: Runner | None = None
+        best_load = FOLLOWING_DEPTH
+        for runner in self.pool.busy:
+            load = len(runner.following) + len(sending.get(runner, ()))
+            if load >= best_load or not runner.can_follow(claim):
+                continue
+            if most_jobs and runner.jobs_done + load + 2 > most_jobs:
+                continue  # it is recycled before it would get to this job
+            best, best_load = runner, load
+        return best
 
     def _offer(self, now: float) -> MemoryOffer | None:
         """What memory new jobs may take now; None while admission is paused."""
@@ -438,6 +541,7 @@ class Supervisor:
             self.worker_id,
             # Jobs whose outcome is not persisted yet still hold their leases.
             [claim.lease_token for claim in self.running_jobs]
+            + [claim.lease_token for claim in self.line]
             + [ack.lease_token for ack in self._acks],
             self.settings.lease,
             now,
@@ -445,6 +549,11 @@ class Supervisor:
         )
         self._next_heartbeat = now + self.settings.heartbeat
         self.endings.apply_heartbeat(reply)
+        lost = self.line.remove({claim.id for claim in self.line if claim.id not in reply.held})
+        for claim in lost:
+            log.error("job %s: lease lost before it started; dropping it", claim.id)
+        for claim in self.line.remove(set(reply.cancel_requested)):
+            self._reject(claim, Cancelled("cancelled on request before it started"))
 
     def _rescue(self, now: float) -> None:
         report = self.store.rescue(self.worker_id, now)
@@ -457,10 +566,15 @@ class Supervisor:
             )
         self.store.forget_stale_workers(now - STALE_WORKER_AFTER_LEASES * self.settings.lease)
 
+    def _hand_back_line(self, reason: str) -> None:
+        for claim in self.line.clear():
+            self._reject(claim, HandedBack(reason))
+
     def _hand_back_running(self, reason: str) -> None:
         for runner in self.pool.busy:
             runner.kill()
-            self.finish(runner, HandedBack(reason))
+            while runner.current is not None:
+                self.finish(runner, HandedBack(reason))
             self.pool.retire(runner)
 
     def _seconds_to_next_duty(self, now: float) -> float:
@@ -475,6 +589,8 @@ class Supervisor:
         seconds = min(duties) - now
         if self.pool.busy:
             seconds = min(seconds, SAMPLE_INTERVAL)
+        if self._acks:  # grouped outcomes wait a few milliseconds at most
+            seconds = min(seconds, ACK_DELAY)
         if self._stopping and self._stop_deadline is not None:
             seconds = min(seconds, self._stop_deadline - time.monotonic())
         return max(0.0, seconds)

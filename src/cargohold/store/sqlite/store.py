@@ -19,7 +19,13 @@ from cargohold.errors import (
     InvalidTransitionError,
     JobNotFoundError,
 )
-from cargohold.memory.admission import RUNNER_OVERHEAD, MemoryOffer, learned_reservation, remember
+from cargohold.memory.admission import (
+    RUNNER_OVERHEAD,
+    FittingChoice,
+    MemoryOffer,
+    learned_reservation,
+    remember,
+)
 from cargohold.outcome import (
     Cancelled,
     Failed,
@@ -58,6 +64,9 @@ from cargohold.store.sqlite.wakeup import Notifier, SocketWakeup, wakeup_folder
 _PACKAGE = "cargohold.store.sqlite"
 _BUSY_TIMEOUT_MS = 5000
 UNBOUNDED = 2**62
+CLAIM_HORIZON = 1024
+"""How far down the line a claim looks for jobs that fit in memory: a smaller job may pass
+larger ones, but not without bound (each claim's cost stays bounded)."""
 """Memory offered to a claim that is not limited by memory."""
 _LOCKED_RETRY_FOR = 60.0
 """Seconds a write keeps retrying on 'database is locked' before the error reaches a caller."""
@@ -306,7 +315,9 @@ class SQLiteStore(SQLiteFlow):
             "overhead": RUNNER_OVERHEAD,
             "queues": None if queues is None else json.dumps(list(queues)),
         }
-        if memory is not None:
+        if memory is not None and not limits:
+            claims = self._claim_fitting_batch(connection, params, limit, memory)
+        elif memory is not None:
             claims = self._claim_fitting(connection, params, limit, memory)
         else:  # jobs under no limit in one statement, then those under limits one by one
             sql = _sql("claim" if queues is None else "claim_from_queues")
@@ -330,6 +341,43 @@ class SQLiteStore(SQLiteFlow):
             ],
         )
         return claims
+
+    @staticmethod
+    def _claim_fitting_batch(
+        connection: sqlite3.Connection,
+        params: dict[str, Any],
+        limit: int,
+        memory: MemoryOffer,
+    ) -> list[Claim]:
+        """`_claim_fitting` for a worker that knows no limits (so jobs under limits are not
+        its to take): read the line in windows, choose in order what fits, claim the chosen
+        in one statement. The write lock held since BEGIN IMMEDIATE keeps the line still."""
+        choice = FittingChoice(memory, limit)
+        window = 2 * limit
+        # The head of the line first; if that was not enough, what fits of the rest of
+        # the claim's horizon (with what is left now, so most of it is skipped in SQL).
+        for offset, size in ((0, window), (window, max(0, CLAIM_HORIZON - window))):
+            rows = connection.execute(
+                _sql("claim_window"),
+                {
+                    **params,
+                    "free": choice.free,
+                    "unknown_need": choice.unknown_need,
+                    "window": size,
+                    "offset": offset,
+                },
+            ).fetchall()
+            for row in rows:
+                choice.consider(row["id"], row["need"])
+            if choice.done:
+                break
+        if not choice.chosen:
+            return []
+        order = {job_id: index for index, job_id in enumerate(choice.chosen)}
+        rows = connection.execute(
+            _sql("claim_chosen"), {**params, "ids": json.dumps(choice.chosen)}
+        ).fetchall()
+        return sorted((_claim(row) for row in rows), key=lambda claim: order[claim.id])
 
     @staticmethod
     def _claim_fitting(
@@ -375,22 +423,25 @@ class SQLiteStore(SQLiteFlow):
             tokens = json.dumps([ack.lease_token for ack in acks])
             connection.execute(_sql("slot_release"), {"tokens": tokens})
         accepted = []
+        peaks: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
+        learned: dict[str, list[tuple[int | None, float]]] = {}
         for ack in acks:
             name, state, params, reason = _ack_statement(ack, now)
             params.update(job_id=ack.job_id, lease_token=ack.lease_token)
             row = connection.execute(_sql(name), params).fetchone()
             accepted.append(row is not None)
-            if row is not None and ack.peak_memory is not None:
-                connection.execute(
-                    _sql("record_peak"), {"job_id": ack.job_id, "peak": ack.peak_memory}
-                )
-            if row is not None and isinstance(ack.outcome, Succeeded):
-                self._learn(connection, row["task"], ack.peak_memory, now - row["started_at"], now)
-            if row is not None:
-                if state is None:  # retry and snooze land in queued or scheduled
-                    state = JobState.SCHEDULED if params["run_at"] > now else JobState.QUEUED
-                self._event(
-                    connection,
+            if row is None:
+                continue
+            if ack.peak_memory is not None:
+                peaks.append({"job_id": ack.job_id, "peak": ack.peak_memory})
+            if isinstance(ack.outcome, Succeeded):
+                duration = now - row["started_at"] if ack.duration is None else ack.duration
+                learned.setdefault(row["task"], []).append((ack.peak_memory, duration))
+            if state is None:  # retry and snooze land in queued or scheduled
+                state = JobState.SCHEDULED if params["run_at"] > now else JobState.QUEUED
+            events.append(
+                _event_params(
                     ack.job_id,
                     now,
                     name.removeprefix("ack_"),
@@ -400,19 +451,28 @@ class SQLiteStore(SQLiteFlow):
                     worker_id,
                     reason,
                 )
+            )
+        connection.executemany(_sql("record_peak"), peaks)
+        connection.executemany(_sql("insert_event"), events)
+        for task, runs in learned.items():
+            self._learn(connection, task, runs, now)
         return accepted
 
     @staticmethod
     def _learn(
-        connection: sqlite3.Connection, task: str, peak: int | None, duration: float, now: float
+        connection: sqlite3.Connection,
+        task: str,
+        runs: list[tuple[int | None, float]],
+        now: float,
     ) -> None:
-        """Remember a successful run's peak memory and duration for its task."""
+        """Remember successful runs' peak memory and duration for their task."""
         row = connection.execute(_sql("task_stats"), {"task": task}).fetchone()
         peaks: list[int] = json.loads(row["peaks"]) if row else []
         durations: list[float] = json.loads(row["durations"]) if row else []
-        if peak is not None:
-            peaks = [int(p) for p in remember(peaks, peak)]
-        durations = remember(durations, round(duration, 6))
+        for peak, duration in runs:
+            if peak is not None:
+                peaks = [int(p) for p in remember(peaks, peak)]
+            durations = remember(durations, round(duration, 6))
         connection.execute(
             _sql("save_task_stats"),
             {

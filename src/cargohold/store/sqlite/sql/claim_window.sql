@@ -1,0 +1,14 @@
+SELECT id, need FROM (
+    SELECT j.id, j.priority, j.run_at,
+           coalesce(j.reservation, s.learned_memory, j.memory + :overhead) AS need
+    FROM jobs j INDEXED BY jobs_ready
+    LEFT JOIN task_stats s ON s.task = j.task
+    WHERE j.state IN ('queued', 'scheduled') AND j.run_at <= :now AND j.limits IS NULL
+      AND (:queues IS NULL OR j.queue IN (SELECT value FROM json_each(:queues)))
+      AND j.queue NOT IN (SELECT name FROM queues WHERE paused)
+      AND (j.wait_timeout IS NULL OR j.run_at + j.wait_timeout > :now)
+    ORDER BY j.priority DESC, j.run_at, j.id
+    LIMIT :window OFFSET :offset
+)
+WHERE coalesce(need, :unknown_need) <= :free
+ORDER BY priority DESC, run_at, id
