@@ -13,6 +13,7 @@ import pytest
 
 from cargohold import App, JobState
 from cargohold.records import JobFilter, JobRecord
+from cargohold.worker.runners import FOLLOWING_DEPTH
 from cargohold.worker.supervisor import Supervisor
 
 JOBS = 400
@@ -26,7 +27,7 @@ def app(tmp_path: Path) -> Iterator[App]:
     def echo(n: int) -> int:
         return n
 
-    @app.task(retries=0)
+    @app.task(retries=0, memory="16MiB")  # known: claimed in batches from the start
     def die_at(n: int, victim: int) -> int:
         if n == victim:
             os.kill(os.getpid(), signal.SIGKILL)
@@ -92,9 +93,11 @@ def test_quick_jobs_are_claimed_ahead_lined_up_and_run_once(app: App) -> None:
 
 
 def test_a_runner_dying_with_jobs_lined_up_hands_them_back_uncounted(app: App) -> None:
-    victim = JOBS // 2
+    victim = 0  # the first in line: the jobs sent to follow it cannot have started
     app.tasks["die_at"].enqueue_many([[n, victim] for n in range(JOBS)])
-    watch = Watch(app.worker(concurrency=2, poll_interval=0.05))
+    supervisor = app.worker(concurrency=1, poll_interval=0.05)
+    supervisor.pace.observe(0.001)  # as if its jobs were known to be quick
+    watch = Watch(supervisor)
     run_until_done(app, watch)
     assert watch.most_following > 0
     records = all_jobs(app)
@@ -105,11 +108,11 @@ def test_a_runner_dying_with_jobs_lined_up_hands_them_back_uncounted(app: App) -
     # Jobs lined up behind the victim went back to the queue without using an attempt.
     assert {record.attempt for record in by_argument.values()} == {1}
     handed_back = [
-        record
-        for record in by_argument.values()
+        number
+        for number, record in by_argument.items()
         if "handed_back" in [event.kind for event in app.store.job_events(record.id)]
     ]
-    assert handed_back, "no job was lined up behind the one that killed its runner"
+    assert len(handed_back) == FOLLOWING_DEPTH
 
 
 def test_stopping_hands_back_what_waits_in_the_line(app: App) -> None:

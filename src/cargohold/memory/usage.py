@@ -66,39 +66,72 @@ def physical_memory() -> int:
 def available_memory() -> int:
     """MemAvailable from /proc/meminfo: what can be used without swapping."""
     try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
+        descriptor = os.open("/proc/meminfo", os.O_RDONLY)
+        try:
+            text = os.read(descriptor, 16384)
+        finally:
+            os.close(descriptor)
     except OSError:
-        pass
-    return physical_memory()
+        return physical_memory()
+    at = text.find(b"MemAvailable:")
+    if at < 0:
+        return physical_memory()
+    return int(text[at + len(b"MemAvailable:") : text.index(b"k", at)]) * 1024
 
 
-def _status_kib(field: str) -> int | None:
+def _own_status() -> tuple[int, int] | None:
+    """This process's resident size and resident high-water mark (VmRSS, VmHWM), in bytes."""
     try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith(field):
-                    return int(line.split()[1]) * 1024
+        descriptor = os.open("/proc/self/status", os.O_RDONLY)
     except OSError:
         return None
-    return None
-
-
-def reset_peak_resident() -> int | None:
-    """Restart this process's resident high-water mark (VmHWM); return its resident size now.
-    A forked runner would otherwise inherit its parent's peak (as ru_maxrss does)."""
     try:
-        with open("/proc/self/clear_refs", "w") as clear_refs:
-            clear_refs.write("5")
+        text = os.read(descriptor, 16384)
     except OSError:
         return None
-    return _status_kib("VmRSS:")
+    finally:
+        os.close(descriptor)
+    values = []
+    for field in (b"VmRSS:", b"VmHWM:"):
+        at = text.find(field)
+        if at < 0:
+            return None
+        values.append(int(text[at + len(field) : text.index(b"k", at)]) * 1024)
+    return values[0], values[1]
 
 
-def peak_resident() -> int | None:
-    """This process's resident high-water mark since the last reset."""
-    return _status_kib("VmHWM:")
+PEAK_RESET_SLACK = 1 << 20
+"""The high-water mark is reset before a job only when it stands this far above the
+resident size: resetting walks the page tables, which costs more than a no-op job."""
+
+
+class PeakMeter:
+    """Measures how far one process's resident memory rises during each of its jobs."""
+
+    def __init__(self) -> None:
+        self._start: int | None = None
+
+    def start(self) -> None:
+        status = _own_status()
+        if status is None:
+            self._start = None
+            return
+        rss, hwm = status
+        if hwm - rss > PEAK_RESET_SLACK:  # a forked runner inherits its parent's mark, too
+            try:
+                with open("/proc/self/clear_refs", "w") as clear_refs:
+                    clear_refs.write("5")
+            except OSError:
+                self._start = None
+                return
+        self._start = rss
+
+    def peak(self) -> int | None:
+        """The rise since `start`, at its highest (within PEAK_RESET_SLACK above it)."""
+        status = _own_status()
+        if status is None or self._start is None:
+            return None
+        return max(0, status[1] - self._start)
 
 
 def volunteer_for_oom_kill() -> None:

@@ -49,10 +49,17 @@ class Endings:
                     self.pool.retire(runner)
                 continue
             try:
-                while runner.current is not None and runner.connection.poll():
-                    self._receive(runner, runner.connection.recv(), now)
+                messages = []
+                while runner.connection.poll():
+                    messages.append(runner.connection.recv())
             except (EOFError, OSError):
                 runner.process.join(1.0)
+            if any(isinstance(message, RunReport) for message in messages):
+                # Once for all of them: quick jobs report by the dozen.
+                self.supervisor.memory.sample(runner.memory)
+            for message in messages:
+                if runner.current is not None:
+                    self._receive(runner, message, now)
             if runner.current is not None and not runner.alive:
                 self._died(runner, now)
 
@@ -67,7 +74,6 @@ class Endings:
             )
         elif isinstance(message, RunReport):
             runner.resources = message.resources
-            self.supervisor.memory.sample(runner.memory)
             peak = max(message.peak_memory or 0, runner.memory.peak)
             outcome = decide(message, claim, now=now, backoff=self._backoff(claim), rng=self.rng)
             self.supervisor.finish(runner, outcome, peak, now=now)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from cargohold.context import JobContext, set_current_job
 from cargohold.errors import PayloadError, UnknownTaskError
-from cargohold.memory.usage import peak_resident, reset_peak_resident, volunteer_for_oom_kill
+from cargohold.memory.usage import PeakMeter, volunteer_for_oom_kill
 from cargohold.payload import decode_arguments, encode_result
 from cargohold.signals import Cancel, Fail, Retry, Snooze
 from cargohold.worker.messages import ProgressReport, RunJob, RunReport
@@ -73,6 +73,7 @@ def runner_main(app: App, connection: Connection, parent_pid: int) -> None:
     ) -> None:
         connection.send(ProgressReport(job_id, current, total, message))
 
+    meter = PeakMeter()
     connection.send(READY)
     while True:
         try:
@@ -83,12 +84,10 @@ def runner_main(app: App, connection: Connection, parent_pid: int) -> None:
             return
         # One job, or a list of quick jobs sent ahead to run one after the other.
         for job in message if isinstance(message, list) else [message]:
-            start = reset_peak_resident()
+            meter.start()
             report = run_job(app, job, send_progress)
-            peak = peak_resident()
-            if start is not None and peak is not None:
-                report = replace(report, peak_memory=max(0, peak - start))
-            connection.send(replace(report, resources=app.loaded_resources()))
+            peak = meter.peak()
+            connection.send(replace(report, peak_memory=peak, resources=app.loaded_resources()))
 
 
 def run_job(app: App, job: RunJob, send_progress: Any) -> RunReport:

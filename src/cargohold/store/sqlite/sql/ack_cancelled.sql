@@ -1,4 +1,5 @@
 UPDATE jobs
-SET state = 'cancelled', error = :reason, finished_at = :now, lease_expires_at = NULL
+SET peak_memory = coalesce(:peak, peak_memory),
+    state = 'cancelled', error = :reason, finished_at = :now, lease_expires_at = NULL
 WHERE id = :job_id AND lease_token = :lease_token AND state = 'running'
 RETURNING attempt

@@ -1,1 +1,0 @@
-UPDATE jobs SET peak_memory = :peak WHERE id = :job_id
