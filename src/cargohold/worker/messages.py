@@ -1,12 +1,15 @@
-"""What the supervisor and a runner say to each other over their pipe."""
+"""What the supervisor and a runner say to each other over their pipe.
+
+Named tuples, not dataclasses: they are pickled and unpickled once per job on each side,
+and a tuple does that several times faster.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class RunJob:
+class RunJob(NamedTuple):
     """Supervisor to runner: run this attempt."""
 
     id: str
@@ -18,8 +21,7 @@ class RunJob:
     lease_token: str
 
 
-@dataclass(frozen=True, slots=True)
-class ProgressReport:
+class ProgressReport(NamedTuple):
     """Runner to supervisor: the job moved on."""
 
     job_id: str
@@ -28,8 +30,7 @@ class ProgressReport:
     message: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class RunReport:
+class RunReport(NamedTuple):
     """Runner to supervisor: how the attempt ended.
 
     kind is one of: "succeeded" (result holds the JSON), "error" (an exception),

@@ -13,7 +13,6 @@ import os
 import signal
 import sys
 import traceback
-from dataclasses import replace
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
@@ -87,7 +86,7 @@ def runner_main(app: App, connection: Connection, parent_pid: int) -> None:
             meter.start()
             report = run_job(app, job, send_progress)
             peak = meter.peak()
-            connection.send(replace(report, peak_memory=peak, resources=app.loaded_resources()))
+            connection.send(report._replace(peak_memory=peak, resources=app.loaded_resources()))
 
 
 def run_job(app: App, job: RunJob, send_progress: Any) -> RunReport:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 
 READY_TIMEOUT = 60.0
-FOLLOWING_DEPTH = 16
+FOLLOWING_DEPTH = 48
 """Quick jobs a runner may be sent ahead of the one it runs."""
 
 

@@ -37,13 +37,13 @@ if TYPE_CHECKING:
 log = logging.getLogger("cargohold.worker")
 
 PROGRESS_FLUSH_INTERVAL = 0.2
-ACK_GROUP = 64
+ACK_GROUP = 128
 """Outcomes of quick jobs persisted together, at most."""
 ACK_DELAY = 0.01
 """Seconds a quick job's outcome may wait for others to be persisted with it."""
 QUICK_NAP = 0.001
 """Seconds the supervisor lets pass between rounds while runners have jobs lined up."""
-MAX_CLAIM = 64
+MAX_CLAIM = 128
 """Jobs claimed in one transaction, at most."""
 STALE_WORKER_AFTER_LEASES = 10
 MAX_STORE_RETRY_PAUSE = 5.0
