@@ -32,11 +32,12 @@ from cargohold.store.postgres import copying, hotpath, producing, rows
 from cargohold.store.postgres.database import PACKAGE, Database, Tx
 from cargohold.store.postgres.flow import PostgresFlow
 from cargohold.store.postgres.hotpath import ClaimRequest
+from cargohold.store.postgres.line import PostgresLine
 from cargohold.store.postgres.wakeup import ListenWakeup
 from cargohold.store.sqlfiles import migrations
 
 
-class PostgresStore(PostgresFlow):
+class PostgresStore(PostgresFlow, PostgresLine):
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 8) -> None:
         self._database = Database(url, min_size=min_size, max_size=max_size)
         self.url = self._database.shown_url
@@ -233,6 +234,17 @@ class PostgresStore(PostgresFlow):
             return job
 
         return self._database.transaction(work, what="retry", idempotent=False)
+
+    def delete_job(self, job_id: str) -> JobRecord:
+        def work(tx: Tx) -> JobRecord:
+            job = _require_job(tx, job_id)
+            if tx.one("delete_job", {"job_id": job_id}) is None:
+                raise InvalidTransitionError(
+                    f"job {job_id} is running; cancel it first, then delete it once it stopped"
+                )
+            return job
+
+        return self._database.transaction(work, what="delete_job", idempotent=False)
 
     def register_worker(self, info: WorkerInfo) -> None:
         params = {

@@ -53,6 +53,7 @@ from cargohold.store.sqlfiles import migrations, split_statements, statement
 from cargohold.store.sqlite import copying
 from cargohold.store.sqlite.flow import SQLiteFlow, full_queue
 from cargohold.store.sqlite.joined import joined_cursor
+from cargohold.store.sqlite.line import SQLiteLine
 from cargohold.store.sqlite.wakeup import Notifier, SocketWakeup, wakeup_folder
 
 _PACKAGE = "cargohold.store.sqlite"
@@ -84,7 +85,7 @@ def database_path(url: str) -> Path:
     return Path(path).expanduser().resolve()
 
 
-class SQLiteStore(SQLiteFlow):
+class SQLiteStore(SQLiteFlow, SQLiteLine):
     def __init__(self, url: str, *, synchronous: str = "FULL") -> None:
         if synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
             raise ConfigurationError(f"SQLite synchronous mode {synchronous!r} is not durable")
@@ -607,6 +608,18 @@ class SQLiteStore(SQLiteFlow):
             self._event(connection, job_id, now, "retried", JobState.QUEUED, 0)
         self._notifier.notify()
         return self._require_job(job_id)
+
+    def delete_job(self, job_id: str) -> JobRecord:
+        with self._write() as connection:
+            job = self.get_job(job_id)  # read on the same connection, inside the transaction
+            if job is None:
+                raise JobNotFoundError(f"no job has id {job_id!r}")
+            if connection.execute(_sql("delete_job"), {"job_id": job_id}).fetchone() is None:
+                raise InvalidTransitionError(
+                    f"job {job_id} is running; cancel it first, then delete it once it stopped"
+                )
+            connection.execute(_sql("delete_job_events"), {"job_id": job_id})
+        return job
 
     def register_worker(self, info: WorkerInfo) -> None:
         with self._write() as connection:
