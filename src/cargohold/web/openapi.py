@@ -204,6 +204,23 @@ PATHS: dict[str, Any] = {
             security=_OPEN,
         )
     },
+    "/jobs/{job_id}/widget": {
+        "get": {
+            "summary": "Customer-facing status as a small HTML page to frame in your own "
+            "(reloads itself until the job has finished); readable like the status",
+            "parameters": [_JOB_ID, _query("sig", {"type": "string"}, "signature")],
+            "security": _OPEN,
+            "responses": {
+                "200": {
+                    "description": "the widget",
+                    "content": {"text/html": {"schema": {"type": "string"}}},
+                },
+                **_ERRORS,
+                "404": _reply(_ERROR_TEXT["404"]),
+                "503": _reply(_ERROR_TEXT["503"]),
+            },
+        }
+    },
     "/jobs/{job_id}/stream": {
         "get": {
             "summary": "Live status as server-sent events (event: status), until the job finishes",
