@@ -18,6 +18,7 @@ from cargohold.records import (
     Event,
     HeartbeatReply,
     JobFilter,
+    JobMetrics,
     JobRecord,
     MemoryReport,
     NewJob,
@@ -145,6 +146,11 @@ class Store(FlowStore, Protocol):
 
     def count_jobs(self) -> dict[str, QueueCounts]:
         """Jobs per state, per queue."""
+
+    def job_metrics(self) -> JobMetrics:
+        """Durations by task, waits by queue (histograms over `store.metrics.BOUNDS`), and
+        retries and memory kills by task, counted over the jobs the store still holds (a
+        prune lowers them)."""
 
     def cancel(self, job_id: str, reason: str, now: float) -> JobRecord:
         """Cancel a waiting job at once; ask the worker of a running one to stop it."""

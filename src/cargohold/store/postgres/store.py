@@ -16,6 +16,7 @@ from cargohold.records import (
     Event,
     HeartbeatReply,
     JobFilter,
+    JobMetrics,
     JobRecord,
     MemoryReport,
     NewJob,
@@ -26,6 +27,7 @@ from cargohold.records import (
     WorkerInfo,
 )
 from cargohold.states import JobState
+from cargohold.store import metrics
 from cargohold.store.copying import CopyPage, export_pages
 from cargohold.store.flow import capacities_json
 from cargohold.store.postgres import copying, hotpath, producing, rows
@@ -337,6 +339,20 @@ class PostgresStore(PostgresFlow, PostgresLine):
                 "n"
             ]
         return counts
+
+    def job_metrics(self) -> JobMetrics:
+        params = {**metrics.bound_params(), "kinds": list(metrics.COUNTED_EVENTS)}
+
+        def work(tx: Tx) -> JobMetrics:
+            events = tx.rows("metrics_events", params)
+            return JobMetrics(
+                durations=metrics.histograms(tx.rows("metrics_durations", params)),
+                waits=metrics.histograms(tx.rows("metrics_waits", params)),
+                retries=metrics.event_counts(events, "retrying"),
+                memory_kills=metrics.event_counts(events, "memory_killed"),
+            )
+
+        return self._database.transaction(work, what="job_metrics")
 
     def list_workers(self) -> list[WorkerInfo]:
         return [rows.worker(row) for row in self._read("list_workers")]

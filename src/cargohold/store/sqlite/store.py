@@ -36,6 +36,7 @@ from cargohold.records import (
     Event,
     HeartbeatReply,
     JobFilter,
+    JobMetrics,
     JobRecord,
     MemoryReport,
     NewJob,
@@ -46,7 +47,7 @@ from cargohold.records import (
     WorkerInfo,
 )
 from cargohold.states import JobState
-from cargohold.store import rowmaps
+from cargohold.store import metrics, rowmaps
 from cargohold.store.copying import CopyPage, export_pages
 from cargohold.store.flow import capacities_json, refs_json, refs_of
 from cargohold.store.sqlfiles import migrations, split_statements, statement
@@ -710,6 +711,16 @@ class SQLiteStore(SQLiteFlow, SQLiteLine):
                 "n"
             ]
         return counts
+
+    def job_metrics(self) -> JobMetrics:
+        bounds = metrics.bound_params()
+        events = self._read(_sql("metrics_events"), {"kinds": json.dumps(metrics.COUNTED_EVENTS)})
+        return JobMetrics(
+            durations=metrics.histograms(self._read(_sql("metrics_durations"), bounds)),
+            waits=metrics.histograms(self._read(_sql("metrics_waits"), bounds)),
+            retries=metrics.event_counts(events, "retrying"),
+            memory_kills=metrics.event_counts(events, "memory_killed"),
+        )
 
     def list_workers(self) -> list[WorkerInfo]:
         return [
