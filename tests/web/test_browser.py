@@ -134,3 +134,36 @@ def test_bulk_retry_from_the_jobs_page(page: Any, app: App, finish: Finish) -> N
         lambda: all(j.refresh().state == JobState.QUEUED for j in jobs), 10, "jobs not retried"
     )
     assert page.locator("input[name=ids]").count() == 0
+
+
+def test_the_delete_button_removes_a_finished_job(page: Any, app: App, finish: Finish) -> None:
+    job = app.tasks["explode"].enqueue("wrong order")
+    finish(job)
+    page.goto(f"/dashboard/jobs/{job.id}")
+    page.click("button:has-text('Delete')")
+    page.wait_for_url("**/dashboard/jobs")
+    assert app.store.get_job(job.id) is None
+    assert job.id not in page.text_content("main")
+
+
+def test_another_site_can_frame_the_status_widget(
+    browser: Any,  # noqa: F811
+    server: WebServer,
+    app: App,
+    tmp_path: Path,
+) -> None:
+    """A page of another origin (a file) frames the widget of a job waiting behind another:
+    the browser shows it, with its position, and runs nothing."""
+    app.tasks["echo"].enqueue("ahead")
+    job = app.tasks["echo"].enqueue("mine")
+    host = tmp_path / "shop.html"
+    host.write_text(f'<iframe id="status" src="{server.url}/jobs/{job.id}/widget"></iframe>')
+    context = browser.new_context()
+    try:
+        tab = context.new_page()
+        tab.goto(host.as_uri())
+        frame = tab.frame_locator("#status")
+        assert frame.locator("#headline").text_content() == "You are number 2"
+        assert "no worker" in (frame.locator("#detail").text_content() or "")
+    finally:
+        context.close()

@@ -181,6 +181,13 @@ def cancel_job(request: Request) -> Response:
 
 
 @endpoint(Access.ADMIN)
+def delete_job(request: Request) -> Response:
+    """Delete a job that is not running, with its events; answer with the job as it was."""
+    store = context(request).app.store
+    return _ok(job_json(store.delete_job(job_id_param(request))))
+
+
+@endpoint(Access.ADMIN)
 def retry_many(request: Request) -> Response:
     """Queue again the failed jobs named by `ids`, or every failed job of `queues`/`tasks`."""
     body = parse_json_body(request.state.body, required=False)
@@ -311,6 +318,7 @@ def api_routes() -> list[Route]:
         route("/jobs/retry", retry_many, ["POST"]),
         route("/jobs/prune", prune, ["POST"]),
         route("/jobs/{job_id}", get_job, ["GET"]),
+        route("/jobs/{job_id}", delete_job, ["DELETE"]),
         route("/jobs/{job_id}/events", job_events, ["GET"]),
         route("/jobs/{job_id}/status", job_status, ["GET"]),
         route("/jobs/{job_id}/stream", job_stream, ["GET"]),

@@ -179,7 +179,17 @@ PATHS: dict[str, Any] = {
         )
     },
     "/jobs/{job_id}": {
-        "get": _op("One job", _ok("200", "the job", ref("Job")), "404", "503", parameters=[_JOB_ID])
+        "get": _op(
+            "One job", _ok("200", "the job", ref("Job")), "404", "503", parameters=[_JOB_ID]
+        ),
+        "delete": _op(
+            "Delete a job that is not running, with its events; its key is free again (admin)",
+            _ok("200", "the job as it was", ref("Job")),
+            "404",
+            "409",
+            "503",
+            parameters=[_JOB_ID],
+        ),
     },
     "/jobs/{job_id}/events": {
         "get": _op(
