@@ -3,7 +3,9 @@ where jobs must run, a real worker process, all on one SQLite file."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -150,20 +152,34 @@ def test_another_site_can_frame_the_status_widget(
     browser: Any,  # noqa: F811
     server: WebServer,
     app: App,
-    tmp_path: Path,
 ) -> None:
-    """A page of another origin (a file) frames the widget of a job waiting behind another:
-    the browser shows it, with its position, and runs nothing."""
+    """A shop's page on another origin (its own server, on another port) frames the widget
+    of a job waiting behind another: the browser shows it."""
     app.tasks["echo"].enqueue("ahead")
     job = app.tasks["echo"].enqueue("mine")
-    host = tmp_path / "shop.html"
-    host.write_text(f'<iframe id="status" src="{server.url}/jobs/{job.id}/widget"></iframe>')
+    page = f'<iframe id="status" src="{server.url}/jobs/{job.id}/widget"></iframe>'.encode()
+
+    class Shop(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    shop = ThreadingHTTPServer(("127.0.0.1", 0), Shop)
+    threading.Thread(target=shop.serve_forever, daemon=True).start()
     context = browser.new_context()
     try:
         tab = context.new_page()
-        tab.goto(host.as_uri())
+        tab.set_default_timeout(30_000)
+        tab.goto(f"http://127.0.0.1:{shop.server_address[1]}/order")
         frame = tab.frame_locator("#status")
         assert frame.locator("#headline").text_content() == "You are number 2"
         assert "no worker" in (frame.locator("#detail").text_content() or "")
     finally:
         context.close()
+        shop.shutdown()
+        shop.server_close()
