@@ -42,6 +42,9 @@ def test_status_gives_position_eta_and_why_it_waits(
     assert status["waiting"] == "waiting for a free runner"
     first = client.get(f"/jobs/{jobs[0].id}/status").json()
     assert (first["position"], first["eta"]["seconds"]) == (1, 0)
+    page = client.get(f"/dashboard/jobs/{jobs[4].id}", headers=READ).text
+    assert 'id="position">5 in queue default<' in page
+    assert "medium confidence: 4 job(s) ahead" in page
 
 
 def test_the_admin_view_of_a_job_says_how_the_eta_was_reached(
