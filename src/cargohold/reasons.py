@@ -7,21 +7,24 @@ from cargohold.store.protocol import Store
 from cargohold.units import format_duration, format_size
 
 
-def why_waiting(store: Store, job: JobRecord, now: float | None = None) -> str | None:
-    """None when the job is not waiting; else the first reason that holds it back."""
+def why_waiting(
+    store: Store, job: JobRecord, now: float | None = None, *, public: bool = False
+) -> str | None:
+    """None when the job is not waiting; else the first reason that holds it back.
+    `public`: words for the job's customer, naming no other job and no command."""
     now = store.now() if now is None else now
     if not job.state.is_waiting:
         return None
     if job.run_at > now:
         return _scheduled(store, job, now)
-    paused = _paused(store, job.queue)
+    paused = _paused(store, job.queue, public)
     if paused is not None:
         return paused
     for name, key in job.limits:
-        full = _full_limit(store, name, key, now)
+        full = _full_limit(store, name, key, now, public)
         if full is not None:
             return full
-    workers = [w for w in store.list_workers() if _serves(w, job.queue)]
+    workers = [w for w in store.list_workers() if serves(w, job.queue)]
     if not workers:
         return f"no worker is taking jobs from queue {job.queue!r}"
     if job.need is not None:
@@ -36,7 +39,8 @@ def why_waiting(store: Store, job: JobRecord, now: float | None = None) -> str |
     return "waiting for a free runner"
 
 
-def _serves(worker: WorkerInfo, queue: str) -> bool:
+def serves(worker: WorkerInfo, queue: str) -> bool:
+    """Whether `worker` takes jobs from `queue`."""
     return worker.queues is None or queue in worker.queues
 
 
@@ -49,18 +53,22 @@ def _scheduled(store: Store, job: JobRecord, now: float) -> str:
     return f"{why} at {when}"
 
 
-def _paused(store: Store, queue: str) -> str | None:
-    if any(c.name == queue and c.paused for c in store.queue_controls()):
-        return f"queue {queue!r} is paused; `cargohold resume {queue}` lets workers take it"
-    return None
+def _paused(store: Store, queue: str, public: bool) -> str | None:
+    if not any(c.name == queue and c.paused for c in store.queue_controls()):
+        return None
+    if public:
+        return f"queue {queue!r} is paused"
+    return f"queue {queue!r} is paused; `cargohold resume {queue}` lets workers take it"
 
 
-def _full_limit(store: Store, name: str, key: str, now: float) -> str | None:
+def _full_limit(store: Store, name: str, key: str, now: float, public: bool) -> str | None:
     holders = store.limit_holders(name, key, now)
     capacity = max((h.capacity for h in holders), default=0)
     if not holders or len(holders) < capacity:
         return None
     label = f"{name}[{key}]" if key else name
+    if public:
+        return f"waiting for limit {label!r}: all {capacity} slot(s) are taken"
     named = [h.job_id or h.holder for h in holders]
     more = f" and {len(named) - 3} more" if len(named) > 3 else ""
     return (

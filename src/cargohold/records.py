@@ -289,3 +289,31 @@ class QueueControl:
     name: str
     paused: bool
     changed_at: float
+
+
+# -- metrics ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Histogram:
+    """Observations counted under each upper bound, cumulative as Prometheus has them: the
+    last bound is infinity, and its count is `count`."""
+
+    buckets: tuple[tuple[float, int], ...]
+    count: int
+    sum: float
+
+
+@dataclass(frozen=True, slots=True)
+class JobMetrics:
+    """What the jobs the store still holds say about durations, waits and failures."""
+
+    durations: dict[str, Histogram]
+    """By task: seconds the last attempt of each succeeded or failed job ran."""
+    waits: dict[str, Histogram]
+    """By queue: seconds from ready (enqueued, or its delay or backoff over) to the start of
+    the last attempt, of each job that started."""
+    retries: dict[str, int]
+    """By task: attempts that failed and were scheduled again (events `retrying`)."""
+    memory_kills: dict[str, int]
+    """By task: attempts killed for outgrowing their memory (events `memory_killed`)."""

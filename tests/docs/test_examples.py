@@ -72,7 +72,12 @@ def test_readme_example_runs_with_a_real_worker(tmp_path: Path) -> None:
     assert job["progress"] == {"current": 12, "total": 12, "message": "page 12 of 12"}
 
 
-RUNNABLE_DOCS = sorted(p for p in (REPO / "docs").glob("*.md") if python_blocks(p))
+TESTED_ELSEWHERE = {"mounting.md"}
+"""Docs whose blocks are files of separate projects: tests/web/test_mount_frameworks.py
+writes each project out and serves it."""
+RUNNABLE_DOCS = sorted(
+    p for p in (REPO / "docs").glob("*.md") if python_blocks(p) and p.name not in TESTED_ELSEWHERE
+)
 
 
 NEEDS_POSTGRES = {"postgres.md"}

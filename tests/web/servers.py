@@ -38,7 +38,7 @@ def web_env(store_url: str) -> dict[str, str]:
 
 
 class WebServer:
-    def __init__(self, env: dict[str, str], log: Path, *args: str) -> None:
+    def __init__(self, env: dict[str, str], log: Path, *args: str, app_ref: str = APP_REF) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -49,7 +49,7 @@ class WebServer:
                     "-m",
                     "cargohold",
                     "serve",
-                    APP_REF,
+                    app_ref,
                     "--port",
                     str(self.port),
                     *args,

@@ -140,12 +140,22 @@ def test_customer_status_shows_only_state_progress_and_public_result(
     job = app.tasks["render"].enqueue(3)
     before = client.get(f"/jobs/{job.id}/status")
     assert before.status_code == 200
-    assert before.json() == {"id": job.id, "state": "queued", "progress": None, "result": None}
+    assert before.json() == {
+        "id": job.id,
+        "state": "queued",
+        "progress": None,
+        "result": None,
+        "position": 1,
+        "eta": None,
+        "eta_confidence": "none",
+        "waiting": "no worker is taking jobs from queue 'default'",
+    }
     finish(job)
     after = client.get(f"/jobs/{job.id}/status").json()
     assert after["state"] == "succeeded"
     assert after["progress"]["message"] == "page 3 of 3"
     assert after["result"] == {"pdf": "/books/3.pdf"}
+    assert (after["position"], after["eta"], after["waiting"]) == (None, None, None)
     assert "internal" not in json.dumps(after)
 
 

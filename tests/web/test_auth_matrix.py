@@ -116,3 +116,14 @@ def test_tokens_are_compared_in_constant_time() -> None:
 
     source = inspect.getsource(auth.Authenticator.role_of)
     assert "compare_digest" in source and "==" not in source
+
+
+def test_deleting_a_job_needs_an_admin_token(web: CargoholdWeb) -> None:
+    declared = {
+        (method, item.path): access_of(item.endpoint)
+        for item in routes_of(web)
+        for method in item.methods or set()
+    }
+    assert declared[("DELETE", "/jobs/{job_id}")] == Access.ADMIN
+    assert declared[("POST", "/dashboard/jobs/{job_id}/delete")] == Access.ADMIN
+    assert declared[("GET", "/jobs/{job_id}/widget")] == Access.STATUS

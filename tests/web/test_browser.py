@@ -3,7 +3,9 @@ where jobs must run, a real worker process, all on one SQLite file."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -134,3 +136,50 @@ def test_bulk_retry_from_the_jobs_page(page: Any, app: App, finish: Finish) -> N
         lambda: all(j.refresh().state == JobState.QUEUED for j in jobs), 10, "jobs not retried"
     )
     assert page.locator("input[name=ids]").count() == 0
+
+
+def test_the_delete_button_removes_a_finished_job(page: Any, app: App, finish: Finish) -> None:
+    job = app.tasks["explode"].enqueue("wrong order")
+    finish(job)
+    page.goto(f"/dashboard/jobs/{job.id}")
+    page.click("button:has-text('Delete')")
+    page.wait_for_url("**/dashboard/jobs")
+    assert app.store.get_job(job.id) is None
+    assert job.id not in page.text_content("main")
+
+
+def test_another_site_can_frame_the_status_widget(
+    browser: Any,  # noqa: F811
+    server: WebServer,
+    app: App,
+) -> None:
+    """A shop's page on another origin (its own server, on another port) frames the widget
+    of a job waiting behind another: the browser shows it."""
+    app.tasks["echo"].enqueue("ahead")
+    job = app.tasks["echo"].enqueue("mine")
+    page = f'<iframe id="status" src="{server.url}/jobs/{job.id}/widget"></iframe>'.encode()
+
+    class Shop(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    shop = ThreadingHTTPServer(("127.0.0.1", 0), Shop)
+    threading.Thread(target=shop.serve_forever, daemon=True).start()
+    context = browser.new_context()
+    try:
+        tab = context.new_page()
+        tab.set_default_timeout(30_000)
+        tab.goto(f"http://127.0.0.1:{shop.server_address[1]}/order")
+        frame = tab.frame_locator("#status")
+        assert frame.locator("#headline").text_content() == "You are number 2"
+        assert "no worker" in (frame.locator("#detail").text_content() or "")
+    finally:
+        context.close()
+        shop.shutdown()
+        shop.server_close()

@@ -18,6 +18,7 @@ from cargohold.records import (
     Event,
     HeartbeatReply,
     JobFilter,
+    JobMetrics,
     JobRecord,
     MemoryReport,
     NewJob,
@@ -146,11 +147,21 @@ class Store(FlowStore, Protocol):
     def count_jobs(self) -> dict[str, QueueCounts]:
         """Jobs per state, per queue."""
 
+    def job_metrics(self) -> JobMetrics:
+        """Durations by task, waits by queue (histograms over `store.metrics.BOUNDS`), and
+        retries and memory kills by task, counted over the jobs the store still holds (a
+        prune lowers them)."""
+
     def cancel(self, job_id: str, reason: str, now: float) -> JobRecord:
         """Cancel a waiting job at once; ask the worker of a running one to stop it."""
 
     def retry(self, job_id: str, now: float) -> JobRecord:
         """Queue a failed or cancelled job again, with a fresh set of attempts."""
+
+    def delete_job(self, job_id: str) -> JobRecord:
+        """Delete a job that is not running, with its events; return it as it was.
+        JobNotFoundError if there is no such job; InvalidTransitionError if it runs (cancel
+        it first). A deleted job's key is free again."""
 
     def register_worker(self, info: WorkerInfo) -> None: ...
 
@@ -167,6 +178,17 @@ class Store(FlowStore, Protocol):
     ) -> tuple[str, int | None] | None:
         """The id and memory need of the job first in line in `queues`, if any could be
         claimed (see `claim` for `limits`)."""
+
+    def queue_position(self, job_id: str, now: float) -> int | None:
+        """Where a ready job stands in its queue: 1 + the ready jobs of the same queue that a
+        claim would take before it (higher priority, then earlier run_at, then smaller id),
+        counted on the queue's index of ready jobs. A job is ready when it is queued or
+        scheduled and its run_at has come. None if the job is not ready (running, finished,
+        scheduled for later) or does not exist."""
+
+    def tasks_ahead(self, job_id: str, now: float, limit: int) -> dict[str, int]:
+        """How many of the first `limit` ready jobs ahead of this one in its queue (see
+        `queue_position`) are of each task; empty if the job is not ready."""
 
     def unregister_worker(self, worker_id: str) -> None: ...
 

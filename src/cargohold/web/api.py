@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from cargohold.errors import InvalidTransitionError
-from cargohold.reasons import why_waiting
+from cargohold.line import place_in_line
 from cargohold.records import JobFilter
 from cargohold.states import JobState
 from cargohold.units import parse_duration
@@ -30,7 +30,7 @@ from cargohold.web.http import (
 )
 from cargohold.web.routing import context, endpoint, job_id_param, route
 from cargohold.web.stream import stream_status
-from cargohold.web.views import event_json, job_json, status_json, worker_json
+from cargohold.web.views import event_json, job_json, place_json, status_json, worker_json
 
 MAX_PAGE = 500
 MAX_BULK = 500
@@ -141,7 +141,8 @@ def list_jobs(request: Request) -> Response:
 def get_job(request: Request) -> Response:
     store = context(request).app.store
     record = context(request).app.job(job_id_param(request)).record
-    return _ok({**job_json(record), "waiting": why_waiting(store, record)})
+    place = place_in_line(store, record)
+    return _ok({**job_json(record), **place_json(place), "eta_basis": place.estimate.basis})
 
 
 @endpoint(Access.READ)
@@ -153,8 +154,9 @@ def job_events(request: Request) -> Response:
 @endpoint(Access.STATUS)
 def job_status(request: Request) -> Response:
     ctx = context(request)
-    job = ctx.app.job(job_id_param(request))
-    return _ok(status_json(job.record, ctx.public_result))
+    record = ctx.app.job(job_id_param(request)).record
+    place = place_in_line(ctx.app.store, record, public=True)
+    return _ok(status_json(record, ctx.public_result, place))
 
 
 @endpoint(Access.STATUS)
@@ -176,6 +178,13 @@ def cancel_job(request: Request) -> Response:
     if not job.cancel(reason[:1000]):
         raise InvalidTransitionError(f"job {job.id} has already finished: {job.state}")
     return _ok(job_json(job.record))
+
+
+@endpoint(Access.ADMIN)
+def delete_job(request: Request) -> Response:
+    """Delete a job that is not running, with its events; answer with the job as it was."""
+    store = context(request).app.store
+    return _ok(job_json(store.delete_job(job_id_param(request))))
 
 
 @endpoint(Access.ADMIN)
@@ -309,6 +318,7 @@ def api_routes() -> list[Route]:
         route("/jobs/retry", retry_many, ["POST"]),
         route("/jobs/prune", prune, ["POST"]),
         route("/jobs/{job_id}", get_job, ["GET"]),
+        route("/jobs/{job_id}", delete_job, ["DELETE"]),
         route("/jobs/{job_id}/events", job_events, ["GET"]),
         route("/jobs/{job_id}/status", job_status, ["GET"]),
         route("/jobs/{job_id}/stream", job_stream, ["GET"]),

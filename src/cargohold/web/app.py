@@ -49,7 +49,9 @@ class CargoholdWeb(Starlette):
 
 
 class SecurityHeaders:
-    """Adds the Content-Security-Policy and its companions to every response."""
+    """Adds the Content-Security-Policy and its companions to every response. A response
+    with a policy of its own (the status widget, which any site may frame) keeps it, and
+    gets no X-Frame-Options."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -62,6 +64,8 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
+                if b"content-security-policy" in present:  # its own policy decides framing
+                    present.add(b"x-frame-options")
                 extra = [(k, v) for k, v in SECURITY_HEADERS if k not in present]
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
@@ -98,14 +102,19 @@ def create_web_app(
         )
     elif tokens is not None or admin_tokens is not None or secret is not None:
         raise ConfigurationError("give settings= or tokens/admin_tokens/secret, not both")
-    routes: list[BaseRoute] = [*api_routes(), route("/openapi.json", openapi, ["GET"])]
-    templates = None
+    from cargohold.web.dashboard.render import template_environment
+    from cargohold.web.widget import widget_routes
+
+    routes: list[BaseRoute] = [
+        *api_routes(),
+        *widget_routes(),
+        route("/openapi.json", openapi, ["GET"]),
+    ]
     page: ErrorPage | None = None
     if dashboard:
-        from cargohold.web.dashboard import dashboard_routes, error_page, template_environment
+        from cargohold.web.dashboard import dashboard_routes, error_page
 
         routes += dashboard_routes()
-        templates = template_environment()
         page = error_page
     from cargohold.web.metrics import metrics_routes
 
@@ -122,7 +131,7 @@ def create_web_app(
         auth=Authenticator(settings),
         public_result=public_result,
         max_body=settings.max_body or app.settings.max_payload + BODY_OVERHEAD,
-        templates=templates,
+        templates=template_environment(),
         error_page=page,
     )
     return web

@@ -179,7 +179,17 @@ PATHS: dict[str, Any] = {
         )
     },
     "/jobs/{job_id}": {
-        "get": _op("One job", _ok("200", "the job", ref("Job")), "404", "503", parameters=[_JOB_ID])
+        "get": _op(
+            "One job", _ok("200", "the job", ref("Job")), "404", "503", parameters=[_JOB_ID]
+        ),
+        "delete": _op(
+            "Delete a job that is not running, with its events; its key is free again (admin)",
+            _ok("200", "the job as it was", ref("Job")),
+            "404",
+            "409",
+            "503",
+            parameters=[_JOB_ID],
+        ),
     },
     "/jobs/{job_id}/events": {
         "get": _op(
@@ -203,6 +213,23 @@ PATHS: dict[str, Any] = {
             parameters=[_JOB_ID, _query("sig", {"type": "string"}, "signature of a status link")],
             security=_OPEN,
         )
+    },
+    "/jobs/{job_id}/widget": {
+        "get": {
+            "summary": "Customer-facing status as a small HTML page to frame in your own "
+            "(reloads itself until the job has finished); readable like the status",
+            "parameters": [_JOB_ID, _query("sig", {"type": "string"}, "signature")],
+            "security": _OPEN,
+            "responses": {
+                "200": {
+                    "description": "the widget",
+                    "content": {"text/html": {"schema": {"type": "string"}}},
+                },
+                **_ERRORS,
+                "404": _reply(_ERROR_TEXT["404"]),
+                "503": _reply(_ERROR_TEXT["503"]),
+            },
+        }
     },
     "/jobs/{job_id}/stream": {
         "get": {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cargohold.eta import Confidence
 from cargohold.states import JobState
 
 Schema = dict[str, Any]
@@ -70,8 +71,31 @@ _JOB = obj(
             "type": ["string", "null"],
             "description": "why a waiting job is not running yet (GET /jobs/{id} only)",
         },
+        "position": {
+            "type": ["integer", "null"],
+            "minimum": 1,
+            "description": "place in its queue's line (GET /jobs/{id} only)",
+        },
+        "eta": {"oneOf": [ref("Eta"), {"type": "null"}]},
+        "eta_confidence": ref("Confidence"),
+        "eta_basis": {"type": "string", "description": "how the estimate was reached"},
     },
 )
+
+_PLACE: dict[str, Schema] = {
+    "position": {
+        "type": ["integer", "null"],
+        "minimum": 1,
+        "description": "1 + the jobs a worker takes before this one; null unless it is "
+        "ready and waiting (a job scheduled for later is not in line yet)",
+    },
+    "eta": {"oneOf": [ref("Eta"), {"type": "null"}]},
+    "eta_confidence": ref("Confidence"),
+    "waiting": {
+        "type": ["string", "null"],
+        "description": "why a waiting job is not running yet, in words; null otherwise",
+    },
+}
 
 SCHEMAS: dict[str, Schema] = {
     "State": {"type": "string", "enum": STATES},
@@ -105,15 +129,35 @@ SCHEMAS: dict[str, Schema] = {
         },
     ),
     "Status": obj(
-        ["id", "state", "progress", "result"],
+        ["id", "state", "progress", "result", *_PLACE],
         {
             "id": {"type": "string"},
             "state": ref("State"),
             "progress": {"oneOf": [ref("Progress"), {"type": "null"}]},
             "result": {"description": "the public part of the result (result['public'])"},
+            **_PLACE,
         },
         additionalProperties=False,
     ),
+    "Eta": obj(
+        ["seconds", "at"],
+        {
+            "seconds": {
+                "type": "number",
+                "minimum": 0,
+                "description": "seconds from now until the job should start",
+            },
+            "at": {"type": "number", "description": "when it should start (epoch seconds)"},
+        },
+        additionalProperties=False,
+    ),
+    "Confidence": {
+        "type": "string",
+        "enum": [str(c) for c in Confidence],
+        "description": "none: no estimate (no worker, paused queue, no duration known); "
+        "low: few runs seen, or a duration borrowed from another task; medium: each task "
+        "ran 3+ times; high: 10+ times, every job ahead seen",
+    },
     "Event": obj(
         ["id", "at", "kind", "state", "attempt", "worker_id", "reason"],
         {

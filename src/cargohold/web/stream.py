@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
 from cargohold.errors import JobNotFoundError
+from cargohold.line import place_in_line
 from cargohold.records import JobRecord
 from cargohold.web.routing import context
 from cargohold.web.views import status_json
@@ -36,7 +37,9 @@ async def stream_status(request: Request, job_id: str) -> StreamingResponse:
         quiet_since = started = time.monotonic()
         yield f"retry: {int(max(interval, 1.0) * 2000)}\n\n"
         while record is not None:
-            payload = json.dumps(status_json(record, ctx.public_result), separators=(",", ":"))
+            place = await run_in_threadpool(place_in_line, store, record, public=True)
+            status = status_json(record, ctx.public_result, place)
+            payload = json.dumps(status, separators=(",", ":"))
             if payload != sent:
                 yield f"event: status\ndata: {payload}\n\n"
                 sent, quiet_since = payload, time.monotonic()

@@ -7,6 +7,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from cargohold.line import Place
 from cargohold.records import Event, JobRecord, WorkerInfo
 
 PublicResult = Callable[[JobRecord], Any]
@@ -74,14 +75,28 @@ def job_json(job: JobRecord) -> dict[str, Any]:
     }
 
 
-def status_json(job: JobRecord, public_result: PublicResult) -> dict[str, Any]:
+def status_json(job: JobRecord, public_result: PublicResult, place: Place) -> dict[str, Any]:
     """What a customer holding the id or a signed link sees: nothing about the arguments,
-    the error or the machines."""
+    the error or the machines; where a waiting job stands and when it should start."""
     return {
         "id": job.id,
         "state": str(job.state),
         "progress": progress_json(job),
         "result": _json_safe(public_result(job)) if job.state == "succeeded" else None,
+        **place_json(place),
+    }
+
+
+def place_json(place: Place) -> dict[str, Any]:
+    seconds = place.estimate.seconds
+    eta = None
+    if seconds is not None and place.start_at is not None:
+        eta = {"seconds": round(seconds, 1), "at": round(place.start_at, 1)}
+    return {
+        "position": place.position,
+        "eta": eta,
+        "eta_confidence": str(place.estimate.confidence),
+        "waiting": place.reason,
     }
 
 

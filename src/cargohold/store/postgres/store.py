@@ -16,6 +16,7 @@ from cargohold.records import (
     Event,
     HeartbeatReply,
     JobFilter,
+    JobMetrics,
     JobRecord,
     MemoryReport,
     NewJob,
@@ -26,17 +27,19 @@ from cargohold.records import (
     WorkerInfo,
 )
 from cargohold.states import JobState
+from cargohold.store import metrics
 from cargohold.store.copying import CopyPage, export_pages
 from cargohold.store.flow import capacities_json
 from cargohold.store.postgres import copying, hotpath, producing, rows
 from cargohold.store.postgres.database import PACKAGE, Database, Tx
 from cargohold.store.postgres.flow import PostgresFlow
 from cargohold.store.postgres.hotpath import ClaimRequest
+from cargohold.store.postgres.line import PostgresLine
 from cargohold.store.postgres.wakeup import ListenWakeup
 from cargohold.store.sqlfiles import migrations
 
 
-class PostgresStore(PostgresFlow):
+class PostgresStore(PostgresFlow, PostgresLine):
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 8) -> None:
         self._database = Database(url, min_size=min_size, max_size=max_size)
         self.url = self._database.shown_url
@@ -234,6 +237,17 @@ class PostgresStore(PostgresFlow):
 
         return self._database.transaction(work, what="retry", idempotent=False)
 
+    def delete_job(self, job_id: str) -> JobRecord:
+        def work(tx: Tx) -> JobRecord:
+            job = _require_job(tx, job_id)
+            if tx.one("delete_job", {"job_id": job_id}) is None:
+                raise InvalidTransitionError(
+                    f"job {job_id} is running; cancel it first, then delete it once it stopped"
+                )
+            return job
+
+        return self._database.transaction(work, what="delete_job", idempotent=False)
+
     def register_worker(self, info: WorkerInfo) -> None:
         params = {
             "id": info.id,
@@ -325,6 +339,20 @@ class PostgresStore(PostgresFlow):
                 "n"
             ]
         return counts
+
+    def job_metrics(self) -> JobMetrics:
+        params = {**metrics.bound_params(), "kinds": list(metrics.COUNTED_EVENTS)}
+
+        def work(tx: Tx) -> JobMetrics:
+            events = tx.rows("metrics_events", params)
+            return JobMetrics(
+                durations=metrics.histograms(tx.rows("metrics_durations", params)),
+                waits=metrics.histograms(tx.rows("metrics_waits", params)),
+                retries=metrics.event_counts(events, "retrying"),
+                memory_kills=metrics.event_counts(events, "memory_killed"),
+            )
+
+        return self._database.transaction(work, what="job_metrics")
 
     def list_workers(self) -> list[WorkerInfo]:
         return [rows.worker(row) for row in self._read("list_workers")]

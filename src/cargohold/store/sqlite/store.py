@@ -42,6 +42,7 @@ from cargohold.records import (
     Event,
     HeartbeatReply,
     JobFilter,
+    JobMetrics,
     JobRecord,
     MemoryReport,
     NewJob,
@@ -52,13 +53,14 @@ from cargohold.records import (
     WorkerInfo,
 )
 from cargohold.states import JobState
-from cargohold.store import rowmaps
+from cargohold.store import metrics, rowmaps
 from cargohold.store.copying import CopyPage, export_pages
 from cargohold.store.flow import capacities_json, refs_json, refs_of
 from cargohold.store.sqlfiles import migrations, split_statements, statement
 from cargohold.store.sqlite import copying
 from cargohold.store.sqlite.flow import SQLiteFlow, full_queue
 from cargohold.store.sqlite.joined import joined_cursor
+from cargohold.store.sqlite.line import SQLiteLine
 from cargohold.store.sqlite.wakeup import Notifier, SocketWakeup, wakeup_folder
 
 _PACKAGE = "cargohold.store.sqlite"
@@ -93,7 +95,7 @@ def database_path(url: str) -> Path:
     return Path(path).expanduser().resolve()
 
 
-class SQLiteStore(SQLiteFlow):
+class SQLiteStore(SQLiteFlow, SQLiteLine):
     def __init__(self, url: str, *, synchronous: str = "FULL") -> None:
         if synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
             raise ConfigurationError(f"SQLite synchronous mode {synchronous!r} is not durable")
@@ -676,6 +678,18 @@ class SQLiteStore(SQLiteFlow):
         self._notifier.notify()
         return self._require_job(job_id)
 
+    def delete_job(self, job_id: str) -> JobRecord:
+        with self._write() as connection:
+            job = self.get_job(job_id)  # read on the same connection, inside the transaction
+            if job is None:
+                raise JobNotFoundError(f"no job has id {job_id!r}")
+            if connection.execute(_sql("delete_job"), {"job_id": job_id}).fetchone() is None:
+                raise InvalidTransitionError(
+                    f"job {job_id} is running; cancel it first, then delete it once it stopped"
+                )
+            connection.execute(_sql("delete_job_events"), {"job_id": job_id})
+        return job
+
     def register_worker(self, info: WorkerInfo) -> None:
         with self._write() as connection:
             connection.execute(
@@ -765,6 +779,16 @@ class SQLiteStore(SQLiteFlow):
                 "n"
             ]
         return counts
+
+    def job_metrics(self) -> JobMetrics:
+        bounds = metrics.bound_params()
+        events = self._read(_sql("metrics_events"), {"kinds": json.dumps(metrics.COUNTED_EVENTS)})
+        return JobMetrics(
+            durations=metrics.histograms(self._read(_sql("metrics_durations"), bounds)),
+            waits=metrics.histograms(self._read(_sql("metrics_waits"), bounds)),
+            retries=metrics.event_counts(events, "retrying"),
+            memory_kills=metrics.event_counts(events, "memory_killed"),
+        )
 
     def list_workers(self) -> list[WorkerInfo]:
         return [

@@ -22,6 +22,7 @@ def dashboard_routes() -> list[Route]:
         route("/dashboard/jobs/{job_id}", pages.job, ["GET"]),
         route("/dashboard/jobs/{job_id}/retry", actions.retry, ["POST"]),
         route("/dashboard/jobs/{job_id}/cancel", actions.cancel, ["POST"]),
+        route("/dashboard/jobs/{job_id}/delete", actions.delete, ["POST"]),
         route("/dashboard/failures", pages.failures, ["GET"]),
         route("/dashboard/failures/retry", actions.retry_failed, ["POST"]),
         route("/dashboard/workers", pages.workers, ["GET"]),

@@ -1,5 +1,5 @@
-"""What the dashboard changes: signing in and out, retrying and cancelling jobs; and its
-static files. Every change is a POST of a form carrying the session's CSRF token."""
+"""What the dashboard changes: signing in and out, retrying, cancelling and deleting jobs;
+and its static files. Every change is a POST of a form carrying the session's CSRF token."""
 
 from __future__ import annotations
 
@@ -80,6 +80,13 @@ def cancel(request: Request) -> Response:
     if not job.cancel("cancelled from the dashboard"):
         raise InvalidTransitionError(f"job {job.id} has already finished: {job.state}")
     return _back(request, f"/dashboard/jobs/{job.id}")
+
+
+@endpoint(Access.ADMIN, html=True)
+def delete(request: Request) -> Response:
+    store = context(request).app.store
+    store.delete_job(job_id_param(request))
+    return RedirectResponse(f"{base_path(request)}/dashboard/jobs", status_code=303)
 
 
 @endpoint(Access.ADMIN, html=True)

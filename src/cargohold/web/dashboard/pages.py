@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from cargohold.errors import JobNotFoundError
-from cargohold.reasons import why_waiting
+from cargohold.line import place_in_line
 from cargohold.states import JobState
 from cargohold.web import stats
 from cargohold.web.api import job_filter
@@ -129,7 +129,7 @@ def job(request: Request) -> Response:
         job=record,
         events=store.job_events(record.id),
         terminal=record.state.is_terminal,
-        waiting=why_waiting(store, record),
+        place=place_in_line(store, record),
         retryable=record.state in (JobState.FAILED, JobState.CANCELLED),
     )
 

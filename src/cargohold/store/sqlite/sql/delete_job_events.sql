@@ -1,0 +1,1 @@
+DELETE FROM events WHERE job_id = :job_id
