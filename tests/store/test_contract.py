@@ -213,6 +213,28 @@ def test_ack_with_a_stale_lease_changes_nothing(store: Store) -> None:
     assert store.get_job(job_id).result == "2"  # type: ignore[union-attr]
 
 
+def test_acks_in_one_call_are_fenced_one_by_one_and_answered_in_order(store: Store) -> None:
+    ids = [enqueue_one(store, task="batch") for _ in range(4)]
+    claims = {c.id: c for c in store.claim(WORKER, None, 4, LEASE, T0)}
+    acks = [
+        Ack(ids[0], claims[ids[0]].lease_token, Succeeded('"a"'), peak_memory=5, duration=0.25),
+        Ack(ids[1], "not-its-token", Succeeded('"stale"'), peak_memory=6, duration=0.5),
+        Ack(ids[2], claims[ids[2]].lease_token, Failed("bad")),
+        Ack(ids[3], claims[ids[3]].lease_token, Succeeded(None), duration=0.75),
+    ]
+    assert store.ack(WORKER, acks, T0 + 3) == [True, False, True, True]
+    first, stale, failed, last = (store.get_job(job_id) for job_id in ids)
+    assert first is not None and stale is not None and failed is not None and last is not None
+    assert (first.state, first.result, first.peak_memory) == (JobState.SUCCEEDED, '"a"', 5)
+    assert (stale.state, stale.result, stale.peak_memory) == (JobState.RUNNING, None, None)
+    assert failed.state == JobState.FAILED and last.state == JobState.SUCCEEDED
+    assert kinds(store, ids[1]) == ["enqueued", "claimed"]
+    assert kinds(store, ids[3]) == ["enqueued", "claimed", "succeeded"]
+    # What the worker measured, not the time since the claim, is what the task learns.
+    (stats,) = [s for s in store.task_stats() if s.task == "batch"]
+    assert sorted(stats.durations) == [0.25, 0.75]
+
+
 def test_ack_retrying_schedules_the_next_attempt(store: Store) -> None:
     job_id = enqueue_one(store)
     claim = store.claim(WORKER, None, 1, LEASE, T0)[0]

@@ -50,7 +50,7 @@ class Endings:
                 continue
             try:
                 messages = []
-                while runner.connection.poll():
+                while runner.readable():
                     messages.append(runner.connection.recv())
             except (EOFError, OSError):
                 runner.process.join(1.0)

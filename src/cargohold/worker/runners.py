@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -121,6 +122,8 @@ class Runner:
             theirs.close()
             parent_end = Connection(ours.detach())
         self.connection: Connection = parent_end
+        self._poller = select.poll()
+        self._poller.register(self.connection.fileno(), select.POLLIN)
         self.memory: RunnerMemory = memory_control.attach(self.pid)
         self._wait_until_ready()
         # Its yardstick for growth and its first job's limit start from here: a spawned
@@ -152,6 +155,11 @@ class Runner:
             f"runner process {self.pid} did not start within {READY_TIMEOUT:g}s "
             f"({self.describe_exit()}); its error, if any, is on the worker's stderr"
         )
+
+    def readable(self) -> bool:
+        """Whether a message (or the end of the pipe) waits to be read. `Connection.poll`
+        builds a selector on every call, which cost more than a quick job."""
+        return bool(self._poller.poll(0))
 
     @property
     def idle(self) -> bool:

@@ -113,7 +113,8 @@ def ack(tx: Tx, worker_id: str, acks: Sequence[Ack], now: float) -> list[bool]:
         if row["state"] == JobState.QUEUED:
             ready.append(row["queue"])
         if isinstance(one.outcome, Succeeded):
-            run = (one.peak_memory, now - row["started_at"])
+            duration = now - row["started_at"] if one.duration is None else one.duration
+            run = (one.peak_memory, duration)
             learned.setdefault(row["task"], []).append(run)
     for task in sorted(learned):  # one lock order for every worker: no deadlock
         _learn(tx, task, learned[task], now)

@@ -439,10 +439,14 @@ class SQLiteStore(SQLiteFlow, SQLiteLine):
         accepted = []
         events: list[dict[str, Any]] = []
         learned: dict[str, list[tuple[int | None, float]]] = {}
+        succeeded = self._ack_successes(connection, acks, now)
         for ack in acks:
             name, state, params, reason = _ack_statement(ack, now)
-            params.update(job_id=ack.job_id, lease_token=ack.lease_token, peak=ack.peak_memory)
-            row = connection.execute(_sql(name), params).fetchone()
+            if name == "ack_succeeded":
+                row = succeeded.get((ack.job_id, ack.lease_token))
+            else:
+                params.update(job_id=ack.job_id, lease_token=ack.lease_token, peak=ack.peak_memory)
+                row = connection.execute(_sql(name), params).fetchone()
             accepted.append(row is not None)
             if row is None:
                 continue
@@ -467,6 +471,29 @@ class SQLiteStore(SQLiteFlow, SQLiteLine):
         for task, runs in learned.items():
             self._learn(connection, task, runs, now)
         return accepted
+
+    @staticmethod
+    def _ack_successes(
+        connection: sqlite3.Connection, acks: Sequence[Ack], now: float
+    ) -> dict[tuple[str, str], sqlite3.Row]:
+        """Persist every success among `acks` in one statement (the common outcome by far);
+        return the rows that landed, by job id and lease token."""
+        successes = [
+            {
+                "id": ack.job_id,
+                "token": ack.lease_token,
+                "result": ack.outcome.result,
+                "peak": ack.peak_memory,
+            }
+            for ack in acks
+            if isinstance(ack.outcome, Succeeded)
+        ]
+        if not successes:
+            return {}
+        rows = connection.execute(
+            _sql("ack_succeeded_many"), {"acks": json.dumps(successes), "now": now}
+        ).fetchall()
+        return {(row["id"], row["lease_token"]): row for row in rows}
 
     @staticmethod
     def _learn(
