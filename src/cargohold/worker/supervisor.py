@@ -290,7 +290,7 @@ class Supervisor:
         wanted = self._jobs_to_claim() if offer is not None else 0
         acks = list(self._acks)
         if not (wanted or self._acks_due(now, claim)):
-            self._flush_progress(now, acks=[])
+            self._flush_progress(now)
             return
         last_words = [self._progress[a.job_id] for a in acks if a.job_id in self._progress]
         if last_words:  # persist a finished job's final progress before it stops running
@@ -322,9 +322,9 @@ class Supervisor:
         self._start_from_line(now)
         if wanted > len(claims) and offer is not None:
             self._look_at_first_in_line(now, offer)
-        self._flush_progress(now, acks)
+        self._flush_progress(now)
 
-    def _flush_progress(self, now: float, acks: list[Ack]) -> None:
+    def _flush_progress(self, now: float) -> None:
         if self._progress and (now >= self._next_progress_flush or self._stopping):
             updates, self._progress = list(self._progress.values()), {}
             self.store.record_progress(updates)
@@ -332,7 +332,7 @@ class Supervisor:
 
     def _jobs_to_claim(self) -> int:
         """How many jobs to claim now: none while enough wait in the line."""
-        held = len(self.pool.busy) + len(self.line)
+        held = len(self.running_jobs) + len(self.line)
         target = min(self.pace.jobs_to_hold(self.pool.size), MAX_CLAIM)
         if not self.pace.quick:
             return max(0, target - held)
