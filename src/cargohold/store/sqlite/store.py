@@ -5,13 +5,10 @@ instead of failing half-way."""
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from cargohold.errors import (
@@ -58,44 +55,25 @@ from cargohold.store.copying import CopyPage, export_pages
 from cargohold.store.flow import capacities_json, refs_json, refs_of
 from cargohold.store.sqlfiles import migrations, split_statements, statement
 from cargohold.store.sqlite import copying
+from cargohold.store.sqlite.connection import SQLiteConnection, database_path
 from cargohold.store.sqlite.flow import SQLiteFlow, full_queue
 from cargohold.store.sqlite.joined import joined_cursor
 from cargohold.store.sqlite.line import SQLiteLine
 from cargohold.store.sqlite.wakeup import Notifier, SocketWakeup, wakeup_folder
 
 _PACKAGE = "cargohold.store.sqlite"
-_BUSY_TIMEOUT_MS = 5000
 UNBOUNDED = 2**62
 CLAIM_HORIZON = 1024
 """How far down the line a claim looks for jobs that fit in memory: a smaller job may pass
 larger ones, but not without bound (each claim's cost stays bounded)."""
 """Memory offered to a claim that is not limited by memory."""
-_LOCKED_RETRY_FOR = 60.0
-"""Seconds a write keeps retrying on 'database is locked' before the error reaches a caller."""
 
 
 def _sql(name: str) -> str:
     return statement(_PACKAGE, name)
 
 
-def database_path(url: str) -> Path:
-    """`sqlite:///relative/file.db` and `sqlite:////absolute/file.db` both name a file."""
-    prefix = "sqlite:///"
-    if not url.startswith(prefix) or len(url) == len(prefix):
-        raise ConfigurationError(
-            f"SQLite store URL {url!r} must look like sqlite:///cargohold.db (relative path) "
-            "or sqlite:////var/lib/app/cargohold.db (absolute path)"
-        )
-    path = url[len(prefix) :]
-    if path == ":memory:" or path.startswith("file:"):
-        raise ConfigurationError(
-            f"SQLite store URL {url!r}: an in-memory database cannot be shared with worker "
-            "processes; name a file"
-        )
-    return Path(path).expanduser().resolve()
-
-
-class SQLiteStore(SQLiteFlow, SQLiteLine):
+class SQLiteStore(SQLiteConnection, SQLiteFlow, SQLiteLine):
     def __init__(self, url: str, *, synchronous: str = "FULL") -> None:
         if synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
             raise ConfigurationError(f"SQLite synchronous mode {synchronous!r} is not durable")
@@ -106,72 +84,6 @@ class SQLiteStore(SQLiteFlow, SQLiteLine):
         self._notifier = Notifier(wakeup_folder(self.path))
         self._create_private_file()
         self.migrate()
-
-    # -- connections -------------------------------------------------------------------------
-
-    def _create_private_file(self) -> None:
-        if not self.path.parent.is_dir():
-            raise ConfigurationError(
-                f"SQLite store {self.url!r}: folder {self.path.parent} does not exist"
-            )
-        if not self.path.exists():
-            fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600)
-            os.close(fd)
-
-    def _connection(self) -> sqlite3.Connection:
-        """This thread's connection; a forked child opens its own instead of sharing one."""
-        local = self._local
-        connection: sqlite3.Connection | None = getattr(local, "connection", None)
-        if connection is None or local.pid != os.getpid():
-            connection = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=5.0
-            )
-            connection.row_factory = sqlite3.Row
-            connection.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-            # Switching a new file to WAL takes an exclusive lock and does not wait on the
-            # busy timeout: processes opening the same new file at once must retry.
-            _retry_while_locked(lambda: connection.execute("PRAGMA journal_mode = WAL"))
-            connection.execute(f"PRAGMA synchronous = {self._synchronous}")
-            local.connection, local.pid = connection, os.getpid()
-        return connection
-
-    @contextmanager
-    def _write(self, *, synced: bool = True) -> Iterator[sqlite3.Connection]:
-        """A write transaction. With `synced=False` its commit does not wait for the disk
-        (the next synced commit carries it there): for writes whose loss in a power cut is
-        harmless, such as a claim, which the job's next claim repeats."""
-        connection = self._connection()
-        relaxed = not synced and self._synchronous != "NORMAL"
-        if relaxed:
-            connection.execute("PRAGMA synchronous = NORMAL")
-        try:
-            self._begin_immediate(connection)
-            try:
-                yield connection
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")
-        finally:
-            if relaxed:
-                connection.execute(f"PRAGMA synchronous = {self._synchronous}")
-
-    @staticmethod
-    def _begin_immediate(connection: sqlite3.Connection) -> None:
-        _retry_while_locked(lambda: connection.execute("BEGIN IMMEDIATE"))
-
-    def _read(self, sql: str, params: dict[str, Any] | None = None) -> list[sqlite3.Row]:
-        return self._connection().execute(sql, params or {}).fetchall()
-
-    def close(self) -> None:
-        connection = getattr(self._local, "connection", None)
-        if connection is not None and self._local.pid == os.getpid():
-            connection.close()
-        self._local = threading.local()
-        self._notifier.close()
-
-    def now(self) -> float:
-        return time.time()
 
     # -- schema ------------------------------------------------------------------------------
 
@@ -854,24 +766,6 @@ class SQLiteStore(SQLiteFlow, SQLiteLine):
             _sql("insert_event"),
             _event_params(job_id, at, kind, state, attempt, lease_token, worker_id, reason),
         )
-
-
-def _retry_while_locked(operation: Callable[[], object]) -> None:
-    """Run `operation`, retrying with backoff while the database is locked, so that lock
-    contention never reaches a caller as an error (unless it lasts a minute)."""
-    deadline = time.monotonic() + _LOCKED_RETRY_FOR
-    delay = 0.001
-    while True:
-        try:
-            operation()
-            return
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error) and "busy" not in str(error):
-                raise
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(delay)
-            delay = min(delay * 2, 0.05)
 
 
 def _event_params(
