@@ -56,6 +56,8 @@ from cargohold.store.flow import capacities_json, refs_json, refs_of
 from cargohold.store.sqlfiles import migrations, split_statements, statement
 from cargohold.store.sqlite import copying
 from cargohold.store.sqlite.connection import SQLiteConnection, database_path
+from cargohold.store.sqlite.events import SQLiteEvents
+from cargohold.store.sqlite.events import event_params as _event_params
 from cargohold.store.sqlite.flow import SQLiteFlow, full_queue
 from cargohold.store.sqlite.joined import joined_cursor
 from cargohold.store.sqlite.line import SQLiteLine
@@ -73,7 +75,7 @@ def _sql(name: str) -> str:
     return statement(_PACKAGE, name)
 
 
-class SQLiteStore(SQLiteConnection, SQLiteFlow, SQLiteLine):
+class SQLiteStore(SQLiteConnection, SQLiteEvents, SQLiteFlow, SQLiteLine):
     def __init__(self, url: str, *, synchronous: str = "FULL") -> None:
         if synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
             raise ConfigurationError(f"SQLite synchronous mode {synchronous!r} is not durable")
@@ -747,47 +749,6 @@ class SQLiteStore(SQLiteConnection, SQLiteFlow, SQLiteLine):
 
     def wakeup(self) -> SocketWakeup:
         return SocketWakeup(wakeup_folder(self.path))
-
-    # -- helpers -----------------------------------------------------------------------------
-
-    @staticmethod
-    def _event(
-        connection: sqlite3.Connection | sqlite3.Cursor,
-        job_id: str,
-        at: float,
-        kind: str,
-        state: str,
-        attempt: int,
-        lease_token: str | None = None,
-        worker_id: str | None = None,
-        reason: str | None = None,
-    ) -> None:
-        connection.execute(
-            _sql("insert_event"),
-            _event_params(job_id, at, kind, state, attempt, lease_token, worker_id, reason),
-        )
-
-
-def _event_params(
-    job_id: str,
-    at: float,
-    kind: str,
-    state: str,
-    attempt: int,
-    lease_token: str | None,
-    worker_id: str | None,
-    reason: str | None,
-) -> dict[str, Any]:
-    return {
-        "job_id": job_id,
-        "at": at,
-        "kind": kind,
-        "state": str(state),
-        "attempt": attempt,
-        "lease_token": lease_token,
-        "worker_id": worker_id,
-        "reason": reason,
-    }
 
 
 def _ack_statement(ack: Ack, now: float) -> tuple[str, JobState | None, dict[str, Any], str | None]:
