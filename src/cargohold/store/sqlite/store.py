@@ -35,14 +35,12 @@ from cargohold.outcome import (
 from cargohold.records import (
     Ack,
     Claim,
-    Enqueued,
     Event,
     HeartbeatReply,
     JobFilter,
     JobMetrics,
     JobRecord,
     MemoryReport,
-    NewJob,
     ProgressUpdate,
     QueueCounts,
     RescueReport,
@@ -58,9 +56,9 @@ from cargohold.store.sqlite import copying
 from cargohold.store.sqlite.connection import SQLiteConnection, database_path
 from cargohold.store.sqlite.events import SQLiteEvents
 from cargohold.store.sqlite.events import event_params as _event_params
-from cargohold.store.sqlite.flow import SQLiteFlow, full_queue
-from cargohold.store.sqlite.joined import joined_cursor
+from cargohold.store.sqlite.flow import SQLiteFlow
 from cargohold.store.sqlite.line import SQLiteLine
+from cargohold.store.sqlite.producing import SQLiteProducing
 from cargohold.store.sqlite.wakeup import Notifier, SocketWakeup, wakeup_folder
 
 _PACKAGE = "cargohold.store.sqlite"
@@ -75,7 +73,7 @@ def _sql(name: str) -> str:
     return statement(_PACKAGE, name)
 
 
-class SQLiteStore(SQLiteConnection, SQLiteEvents, SQLiteFlow, SQLiteLine):
+class SQLiteStore(SQLiteConnection, SQLiteEvents, SQLiteProducing, SQLiteFlow, SQLiteLine):
     def __init__(self, url: str, *, synchronous: str = "FULL") -> None:
         if synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
             raise ConfigurationError(f"SQLite synchronous mode {synchronous!r} is not durable")
@@ -123,64 +121,6 @@ class SQLiteStore(SQLiteConnection, SQLiteEvents, SQLiteFlow, SQLiteLine):
             return False
         done = {row[0] for row in rows}
         return all(version in done for version, _, _ in migrations(_PACKAGE))
-
-    # -- producing ---------------------------------------------------------------------------
-
-    def enqueue(self, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
-        with self._write() as connection:
-            results, ready = self._insert_jobs(connection.cursor(), jobs, now)
-        if ready:
-            self._notifier.notify()
-        return results
-
-    def enqueue_in(self, connection: object, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
-        """Write jobs with the caller's sqlite3 connection, in the caller's transaction. The
-        caller commits, so idle workers find these jobs by polling, not by a wake-up."""
-        cursor = joined_cursor(connection, self.path)
-        return self._insert_jobs(cursor, jobs, now)[0]
-
-    def _insert_jobs(
-        self, cursor: sqlite3.Cursor, jobs: Sequence[NewJob], now: float
-    ) -> tuple[list[Enqueued], bool]:
-        """Write `jobs`; (their ids, whether one of them is ready to run now)."""
-        cursor.row_factory = sqlite3.Row
-        results = []
-        ready = False
-        for job in jobs:
-            if job.max_depth is not None:
-                existing = full_queue(cursor, job)
-                if existing is not None:  # its key is taken: the queue's depth does not matter
-                    results.append(existing)
-                    continue
-            run_at = now if job.run_at is None else job.run_at
-            row = cursor.execute(
-                _sql("enqueue"),
-                {
-                    "id": job.id,
-                    "task": job.task,
-                    "queue": job.queue,
-                    "priority": job.priority,
-                    "args": job.args,
-                    "key": job.key,
-                    "max_attempts": job.max_attempts,
-                    "run_at": run_at,
-                    "now": now,
-                    "timeout": job.timeout,
-                    "memory": job.memory,
-                    "limits": refs_json(job.limits),
-                    "rates": refs_json(job.rates),
-                    "wait_timeout": job.wait_timeout,
-                },
-            ).fetchone()
-            if row is None:
-                existing = cursor.execute(_sql("find_key"), {"key": job.key}).fetchone()
-                results.append(Enqueued(existing["id"], created=False))
-                continue
-            state = row["state"]
-            self._event(cursor, job.id, now, "enqueued", state, 0)
-            ready = ready or state == JobState.QUEUED
-            results.append(Enqueued(job.id, created=True))
-        return results, ready
 
     # -- working -----------------------------------------------------------------------------
 
