@@ -45,7 +45,6 @@ from cargohold.records import (
     QueueCounts,
     RescueReport,
     TaskStats,
-    WorkerInfo,
 )
 from cargohold.states import JobState
 from cargohold.store import metrics, rowmaps
@@ -60,6 +59,8 @@ from cargohold.store.sqlite.flow import SQLiteFlow
 from cargohold.store.sqlite.line import SQLiteLine
 from cargohold.store.sqlite.producing import SQLiteProducing
 from cargohold.store.sqlite.wakeup import Notifier, SocketWakeup, wakeup_folder
+from cargohold.store.sqlite.workers import SQLiteWorkers
+from cargohold.store.sqlite.workers import touch_params as _touch_params
 
 _PACKAGE = "cargohold.store.sqlite"
 UNBOUNDED = 2**62
@@ -73,7 +74,9 @@ def _sql(name: str) -> str:
     return statement(_PACKAGE, name)
 
 
-class SQLiteStore(SQLiteConnection, SQLiteEvents, SQLiteProducing, SQLiteFlow, SQLiteLine):
+class SQLiteStore(
+    SQLiteConnection, SQLiteEvents, SQLiteProducing, SQLiteWorkers, SQLiteFlow, SQLiteLine
+):
     def __init__(self, url: str, *, synchronous: str = "FULL") -> None:
         if synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
             raise ConfigurationError(f"SQLite synchronous mode {synchronous!r} is not durable")
@@ -571,34 +574,6 @@ class SQLiteStore(SQLiteConnection, SQLiteEvents, SQLiteProducing, SQLiteFlow, S
             connection.execute(_sql("delete_job_events"), {"job_id": job_id})
         return job
 
-    def register_worker(self, info: WorkerInfo) -> None:
-        with self._write() as connection:
-            connection.execute(
-                _sql("register_worker"),
-                {
-                    "id": info.id,
-                    "hostname": info.hostname,
-                    "pid": info.pid,
-                    "queues": None if info.queues is None else json.dumps(list(info.queues)),
-                    "concurrency": info.concurrency,
-                    "now": info.started_at,
-                    "memory_budget": info.memory_budget,
-                    "memory_free": info.memory_free,
-                },
-            )
-
-    def touch_worker(self, worker_id: str, now: float, memory: MemoryReport | None = None) -> None:
-        with self._write() as connection:
-            connection.execute(_sql("touch_worker"), _touch_params(worker_id, now, memory))
-
-    def unregister_worker(self, worker_id: str) -> None:
-        with self._write() as connection:
-            connection.execute(_sql("unregister_worker"), {"id": worker_id})
-
-    def forget_stale_workers(self, before: float) -> int:
-        with self._write() as connection:
-            return connection.execute(_sql("forget_stale_workers"), {"before": before}).rowcount
-
     # -- copying (cargohold copy) ------------------------------------------------------------
 
     def export(self, page_size: int) -> Iterator[CopyPage]:
@@ -670,22 +645,6 @@ class SQLiteStore(SQLiteConnection, SQLiteEvents, SQLiteProducing, SQLiteFlow, S
             retries=metrics.event_counts(events, "retrying"),
             memory_kills=metrics.event_counts(events, "memory_killed"),
         )
-
-    def list_workers(self) -> list[WorkerInfo]:
-        return [
-            WorkerInfo(
-                id=row["id"],
-                hostname=row["hostname"],
-                pid=row["pid"],
-                queues=None if row["queues"] is None else tuple(json.loads(row["queues"])),
-                concurrency=row["concurrency"],
-                started_at=row["started_at"],
-                last_seen=row["last_seen"],
-                memory_budget=row["memory_budget"],
-                memory_free=row["memory_free"],
-            )
-            for row in self._read(_sql("list_workers"))
-        ]
 
     def wakeup(self) -> SocketWakeup:
         return SocketWakeup(wakeup_folder(self.path))
@@ -775,12 +734,3 @@ def _claim(row: sqlite3.Row) -> Claim:
         limits=refs_of(row["limits"]),
         rates=refs_of(row["rates"]),
     )
-
-
-def _touch_params(worker_id: str, now: float, memory: MemoryReport | None) -> dict[str, Any]:
-    return {
-        "id": worker_id,
-        "now": now,
-        "memory_budget": None if memory is None else memory.budget,
-        "memory_free": None if memory is None else memory.free,
-    }
