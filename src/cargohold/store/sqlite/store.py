@@ -36,14 +36,10 @@ from cargohold.records import (
     Ack,
     Claim,
     Event,
-    HeartbeatReply,
     JobFilter,
     JobMetrics,
     JobRecord,
-    MemoryReport,
-    ProgressUpdate,
     QueueCounts,
-    RescueReport,
     TaskStats,
 )
 from cargohold.states import JobState
@@ -56,11 +52,11 @@ from cargohold.store.sqlite.connection import SQLiteConnection, database_path
 from cargohold.store.sqlite.events import SQLiteEvents
 from cargohold.store.sqlite.events import event_params as _event_params
 from cargohold.store.sqlite.flow import SQLiteFlow
+from cargohold.store.sqlite.leases import SQLiteLeases
 from cargohold.store.sqlite.line import SQLiteLine
 from cargohold.store.sqlite.producing import SQLiteProducing
 from cargohold.store.sqlite.wakeup import Notifier, SocketWakeup, wakeup_folder
 from cargohold.store.sqlite.workers import SQLiteWorkers
-from cargohold.store.sqlite.workers import touch_params as _touch_params
 
 _PACKAGE = "cargohold.store.sqlite"
 UNBOUNDED = 2**62
@@ -75,7 +71,13 @@ def _sql(name: str) -> str:
 
 
 class SQLiteStore(
-    SQLiteConnection, SQLiteEvents, SQLiteProducing, SQLiteWorkers, SQLiteFlow, SQLiteLine
+    SQLiteConnection,
+    SQLiteEvents,
+    SQLiteProducing,
+    SQLiteLeases,
+    SQLiteWorkers,
+    SQLiteFlow,
+    SQLiteLine,
 ):
     def __init__(self, url: str, *, synchronous: str = "FULL") -> None:
         if synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
@@ -403,94 +405,6 @@ class SQLiteStore(
             },
         )
         return (rows[0]["id"], rows[0]["need"]) if rows else None
-
-    def heartbeat(
-        self,
-        worker_id: str,
-        lease_tokens: Sequence[str],
-        lease: float,
-        now: float,
-        memory: MemoryReport | None = None,
-    ) -> HeartbeatReply:
-        params = {
-            "worker_id": worker_id,
-            "lease": lease,
-            "now": now,
-            "tokens": json.dumps(list(lease_tokens)),
-        }
-        with self._write() as connection:
-            rows = connection.execute(_sql("heartbeat"), params).fetchall()
-            connection.execute(_sql("slot_extend"), params)  # the slots of those jobs
-            connection.execute(_sql("touch_worker"), _touch_params(worker_id, now, memory))
-        return HeartbeatReply(
-            held=frozenset(row["id"] for row in rows),
-            cancel_requested=frozenset(row["id"] for row in rows if row["cancel_requested"]),
-        )
-
-    def record_progress(self, updates: Sequence[ProgressUpdate]) -> list[bool]:
-        results = []
-        with self._write() as connection:
-            for update in updates:
-                cursor = connection.execute(
-                    _sql("record_progress"),
-                    {
-                        "job_id": update.job_id,
-                        "lease_token": update.lease_token,
-                        "current": update.current,
-                        "total": update.total,
-                        "message": update.message,
-                    },
-                )
-                results.append(cursor.rowcount == 1)
-        return results
-
-    def rescue(self, rescuer: str, now: float) -> RescueReport:
-        with self._write() as connection:
-            cancelled = connection.execute(_sql("rescue_cancelled"), {"now": now}).fetchall()
-            failed = connection.execute(_sql("rescue_exhausted"), {"now": now}).fetchall()
-            requeued = connection.execute(
-                _sql("rescue_requeue"), {"now": now, "rescuer": rescuer}
-            ).fetchall()
-            for rows, kind, state in (
-                (cancelled, "cancelled", JobState.CANCELLED),
-                (failed, "failed", JobState.FAILED),
-                (requeued, "rescued", JobState.QUEUED),
-            ):
-                for row in rows:
-                    self._event(
-                        connection,
-                        row["id"],
-                        now,
-                        kind,
-                        state,
-                        row["attempt"],
-                        row["lease_token"],
-                        rescuer,
-                        "lease expired",
-                    )
-            promoted = connection.execute(_sql("promote_scheduled"), {"now": now}).rowcount
-            expired = connection.execute(_sql("expire_waiting"), {"now": now}).fetchall()
-            for row in expired:
-                self._event(
-                    connection,
-                    row["id"],
-                    now,
-                    "expired",
-                    JobState.CANCELLED,
-                    row["attempt"],
-                    None,
-                    rescuer,
-                    row["error"],
-                )
-            connection.execute(_sql("slot_forget_expired"), {"now": now})
-            connection.execute(_sql("rate_forget_expired"), {"now": now})
-        if requeued or promoted:
-            self._notifier.notify()
-        return RescueReport(
-            requeued=tuple(row["id"] for row in requeued),
-            failed=tuple(row["id"] for row in failed),
-            expired=tuple(row["id"] for row in expired),
-        )
 
     # -- housekeeping ------------------------------------------------------------------------
 
