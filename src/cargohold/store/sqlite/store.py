@@ -12,7 +12,6 @@ from collections.abc import Iterator
 
 from cargohold.errors import (
     ConfigurationError,
-    InvalidTransitionError,
     JobNotFoundError,
 )
 from cargohold.memory.admission import (
@@ -32,6 +31,7 @@ from cargohold.store.copying import CopyPage, export_pages
 from cargohold.store.flow import refs_of
 from cargohold.store.sqlfiles import migrations, split_statements, statement
 from cargohold.store.sqlite import copying
+from cargohold.store.sqlite.admin import SQLiteAdmin
 from cargohold.store.sqlite.connection import SQLiteConnection, database_path
 from cargohold.store.sqlite.events import SQLiteEvents
 from cargohold.store.sqlite.flow import SQLiteFlow
@@ -55,6 +55,7 @@ class SQLiteStore(
     SQLiteProducing,
     SQLiteHotPath,
     SQLiteLeases,
+    SQLiteAdmin,
     SQLiteWorkers,
     SQLiteFlow,
     SQLiteLine,
@@ -117,88 +118,6 @@ class SQLiteStore(
             )
             for row in self._read(_sql("all_task_stats"))
         ]
-
-    # -- housekeeping ------------------------------------------------------------------------
-
-    def prune(
-        self,
-        state: JobState,
-        before: float,
-        *,
-        keys_before: float | None = None,
-        limit: int | None = None,
-    ) -> int:
-        if not state.is_terminal:
-            raise InvalidTransitionError(f"only finished jobs can be pruned, not {state} ones")
-        params = {
-            "state": str(state),
-            "before": before,
-            "keys_before": before if keys_before is None else keys_before,
-            "limit": -1 if limit is None else limit,
-        }
-        with self._write() as connection:
-            rows = connection.execute(_sql("prune"), params).fetchall()
-            ids = [row["id"] for row in rows]
-            if ids:
-                connection.execute(_sql("prune_events"), {"job_ids": json.dumps(ids)})
-        return len(ids)
-
-    def cancel(self, job_id: str, reason: str, now: float) -> JobRecord:
-        with self._write() as connection:
-            row = connection.execute(
-                _sql("cancel_waiting"), {"job_id": job_id, "reason": reason, "now": now}
-            ).fetchone()
-            if row is not None:
-                self._event(
-                    connection,
-                    job_id,
-                    now,
-                    "cancelled",
-                    JobState.CANCELLED,
-                    row["attempt"],
-                    None,
-                    None,
-                    reason,
-                )
-            else:
-                row = connection.execute(_sql("request_cancel"), {"job_id": job_id}).fetchone()
-                if row is not None:
-                    self._event(
-                        connection,
-                        job_id,
-                        now,
-                        "cancel_requested",
-                        JobState.RUNNING,
-                        row["attempt"],
-                        row["lease_token"],
-                        row["worker_id"],
-                        reason,
-                    )
-        return self._require_job(job_id)
-
-    def retry(self, job_id: str, now: float) -> JobRecord:
-        with self._write() as connection:
-            row = connection.execute(_sql("retry_job"), {"job_id": job_id, "now": now}).fetchone()
-            if row is None:
-                job = self._require_job(job_id)
-                raise InvalidTransitionError(
-                    f"job {job_id} is {job.state}; only failed or cancelled jobs can be retried"
-                )
-            self._event(connection, job_id, now, "retried", JobState.QUEUED, 0)
-        self._notifier.notify()
-        return self._require_job(job_id)
-
-    def delete_job(self, job_id: str) -> JobRecord:
-        with self._write() as connection:
-            job = self.get_job(job_id)  # read on the same connection, inside the transaction
-            if job is None:
-                raise JobNotFoundError(f"no job has id {job_id!r}")
-            if connection.execute(_sql("delete_job"), {"job_id": job_id}).fetchone() is None:
-                raise InvalidTransitionError(
-                    f"job {job_id} is running; cancel it first, then delete it once it stopped"
-                )
-            connection.execute(_sql("delete_job_events"), {"job_id": job_id})
-        return job
 
     # -- copying (cargohold copy) ------------------------------------------------------------
 
