@@ -27,7 +27,7 @@ from cargohold.records import (
     WorkerInfo,
 )
 from cargohold.states import JobState
-from cargohold.store import metrics
+from cargohold.store import metrics, rowmaps
 from cargohold.store.copying import CopyPage, export_pages
 from cargohold.store.flow import capacities_json
 from cargohold.store.postgres import copying, hotpath, producing, rows
@@ -305,7 +305,7 @@ class PostgresStore(PostgresFlow, PostgresLine):
 
     def get_job(self, job_id: str) -> JobRecord | None:
         found = self._read("get_job", {"job_id": job_id, "overhead": RUNNER_OVERHEAD})
-        return rows.job_record(found[0]) if found else None
+        return rowmaps.job(found[0]) if found else None
 
     def find_jobs(self, query: JobFilter) -> list[JobRecord]:
         def listed(values: tuple[str, ...]) -> list[str] | None:
@@ -327,7 +327,7 @@ class PostgresStore(PostgresFlow, PostgresLine):
                 "overhead": RUNNER_OVERHEAD,
             },
         )
-        return [rows.job_record(row) for row in found]
+        return [rowmaps.job(row) for row in found]
 
     def job_events(self, job_id: str) -> list[Event]:
         return [rows.event(row) for row in self._read("job_events", {"job_id": job_id})]
@@ -387,4 +387,4 @@ def _require_job(tx: Tx, job_id: str) -> JobRecord:
     row = tx.one("get_job", {"job_id": job_id, "overhead": RUNNER_OVERHEAD})
     if row is None:
         raise JobNotFoundError(f"no job has id {job_id!r}")
-    return rows.job_record(row)
+    return rowmaps.job(row)

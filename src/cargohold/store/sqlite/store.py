@@ -28,7 +28,6 @@ from cargohold.records import (
 from cargohold.states import JobState
 from cargohold.store import metrics, rowmaps
 from cargohold.store.copying import CopyPage, export_pages
-from cargohold.store.flow import refs_of
 from cargohold.store.sqlfiles import migrations, split_statements, statement
 from cargohold.store.sqlite import copying
 from cargohold.store.sqlite.admin import SQLiteAdmin
@@ -123,7 +122,7 @@ class SQLiteStore(
 
     def export(self, page_size: int) -> Iterator[CopyPage]:
         return export_pages(
-            lambda after, limit: copying.read_jobs(self._read, _job_record, after, limit),
+            lambda after, limit: copying.read_jobs(self._read, after, limit),
             lambda job_ids: copying.read_events(self._read, job_ids),
             self.task_stats,
             page_size,
@@ -139,7 +138,7 @@ class SQLiteStore(
 
     def get_job(self, job_id: str) -> JobRecord | None:
         rows = self._read(_sql("get_job"), {"job_id": job_id, "overhead": RUNNER_OVERHEAD})
-        return _job_record(rows[0]) if rows else None
+        return rowmaps.job(rows[0]) if rows else None
 
     def _require_job(self, job_id: str) -> JobRecord:
         job = self.get_job(job_id)
@@ -167,7 +166,7 @@ class SQLiteStore(
                 "overhead": RUNNER_OVERHEAD,
             },
         )
-        return [_job_record(row) for row in rows]
+        return [rowmaps.job(row) for row in rows]
 
     def job_events(self, job_id: str) -> list[Event]:
         rows = self._read(_sql("job_events"), {"job_id": job_id})
@@ -193,41 +192,3 @@ class SQLiteStore(
 
     def wakeup(self) -> SocketWakeup:
         return SocketWakeup(wakeup_folder(self.path))
-
-
-def _job_record(row: sqlite3.Row) -> JobRecord:
-    return JobRecord(
-        id=row["id"],
-        task=row["task"],
-        queue=row["queue"],
-        state=JobState(row["state"]),
-        priority=row["priority"],
-        args=row["args"],
-        key=row["key"],
-        attempt=row["attempt"],
-        max_attempts=row["max_attempts"],
-        crashes=row["crashes"],
-        run_at=row["run_at"],
-        created_at=row["created_at"],
-        started_at=row["started_at"],
-        finished_at=row["finished_at"],
-        worker_id=row["worker_id"],
-        lease_token=row["lease_token"],
-        lease_expires_at=row["lease_expires_at"],
-        timeout=row["timeout"],
-        progress_current=row["progress_current"],
-        progress_total=row["progress_total"],
-        progress_message=row["progress_message"],
-        result=row["result"],
-        error=row["error"],
-        traceback=row["traceback"],
-        cancel_requested=bool(row["cancel_requested"]),
-        memory=row["memory"],
-        reservation=row["reservation"],
-        peak_memory=row["peak_memory"],
-        memory_kills=row["memory_kills"],
-        need=row["need"],
-        limits=refs_of(row["limits"]),
-        rates=refs_of(row["rates"]),
-        wait_timeout=row["wait_timeout"],
-    )
