@@ -1,6 +1,21 @@
 """The embedded default store: one SQLite file in WAL mode, shared by any number of processes
 on one host. Every write transaction is BEGIN IMMEDIATE, so writers queue on the busy timeout
-instead of failing half-way."""
+instead of failing half-way.
+
+`SQLiteStore` opens the file and migrates its schema. Its verbs live in one module per
+concept, each a class mixed into it:
+
+- `connection`: the file, connections, read and write transactions
+- `events`: the event each change of a job records
+- `producing`: enqueue, in the store's transaction or the caller's
+- `hotpath`: the worker's claim and ack
+- `leases`: heartbeats, progress, rescue of jobs whose lease expired
+- `admin`: cancel, retry, delete, prune
+- `reading`: one job, a page of jobs, events, counts, metrics, task stats
+- `workers`: the workers registry
+- `flow`: concurrency limits, rates, queue depth, pause and resume
+- `line`: a waiting job's position and what is ahead of it
+"""
 
 from __future__ import annotations
 
@@ -9,9 +24,7 @@ import threading
 import time
 from collections.abc import Iterator
 
-from cargohold.errors import (
-    ConfigurationError,
-)
+from cargohold.errors import ConfigurationError
 from cargohold.store.copying import CopyPage, export_pages
 from cargohold.store.sqlfiles import migrations, split_statements
 from cargohold.store.sqlite import copying
