@@ -24,7 +24,6 @@ from cargohold.records import (
     QueueCounts,
     RescueReport,
     TaskStats,
-    WorkerInfo,
 )
 from cargohold.states import JobState
 from cargohold.store import metrics, rowmaps
@@ -36,10 +35,11 @@ from cargohold.store.postgres.flow import PostgresFlow
 from cargohold.store.postgres.hotpath import ClaimRequest
 from cargohold.store.postgres.line import PostgresLine
 from cargohold.store.postgres.wakeup import ListenWakeup
+from cargohold.store.postgres.workers import PostgresWorkers, touch_params
 from cargohold.store.sqlfiles import migrations
 
 
-class PostgresStore(PostgresFlow, PostgresLine):
+class PostgresStore(PostgresWorkers, PostgresFlow, PostgresLine):
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 8) -> None:
         self._database = Database(url, min_size=min_size, max_size=max_size)
         self.url = self._database.shown_url
@@ -143,7 +143,7 @@ class PostgresStore(PostgresFlow, PostgresLine):
             params = {"worker_id": worker_id, "tokens": tokens, "lease": lease, "now": now}
             held = tx.rows("heartbeat", params)
             tx.run("slot_extend", params)  # the slots of those jobs
-            tx.run("touch_worker", _touch_params(worker_id, now, memory))
+            tx.run("touch_worker", touch_params(worker_id, now, memory))
             return HeartbeatReply(
                 held=frozenset(row["id"] for row in held),
                 cancel_requested=frozenset(row["id"] for row in held if row["cancel_requested"]),
@@ -248,37 +248,6 @@ class PostgresStore(PostgresFlow, PostgresLine):
 
         return self._database.transaction(work, what="delete_job", idempotent=False)
 
-    def register_worker(self, info: WorkerInfo) -> None:
-        params = {
-            "id": info.id,
-            "hostname": info.hostname,
-            "pid": info.pid,
-            "queues": None if info.queues is None else list(info.queues),
-            "concurrency": info.concurrency,
-            "now": info.started_at,
-            "memory_budget": info.memory_budget,
-            "memory_free": info.memory_free,
-        }
-        self._database.transaction(
-            lambda tx: tx.run("register_worker", params), what="register_worker"
-        )
-
-    def touch_worker(self, worker_id: str, now: float, memory: MemoryReport | None = None) -> None:
-        params = _touch_params(worker_id, now, memory)
-        self._database.transaction(lambda tx: tx.run("touch_worker", params), what="touch_worker")
-
-    def unregister_worker(self, worker_id: str) -> None:
-        params = {"id": worker_id}
-        self._database.transaction(
-            lambda tx: tx.run("unregister_worker", params), what="unregister_worker"
-        )
-
-    def forget_stale_workers(self, before: float) -> int:
-        params = {"before": before}
-        return self._database.transaction(
-            lambda tx: tx.run("forget_stale_workers", params), what="forget_stale_workers"
-        )
-
     # -- copying (cargohold copy) ------------------------------------------------------------
 
     def export(self, page_size: int) -> Iterator[CopyPage]:
@@ -354,9 +323,6 @@ class PostgresStore(PostgresFlow, PostgresLine):
 
         return self._database.transaction(work, what="job_metrics")
 
-    def list_workers(self) -> list[WorkerInfo]:
-        return [rows.worker(row) for row in self._read("list_workers")]
-
     def task_stats(self) -> list[TaskStats]:
         return [rows.task_stats(row) for row in self._read("all_task_stats")]
 
@@ -372,15 +338,6 @@ class PostgresStore(PostgresFlow, PostgresLine):
         }
         found = self._read("head_need", params)
         return (found[0]["id"], found[0]["need"]) if found else None
-
-
-def _touch_params(worker_id: str, now: float, memory: MemoryReport | None) -> dict[str, Any]:
-    return {
-        "id": worker_id,
-        "now": now,
-        "memory_budget": None if memory is None else memory.budget,
-        "memory_free": None if memory is None else memory.free,
-    }
 
 
 def _require_job(tx: Tx, job_id: str) -> JobRecord:
