@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from cargohold.errors import InvalidTransitionError, JobNotFoundError, SchemaError
+from cargohold.errors import SchemaError
 from cargohold.memory.admission import RUNNER_OVERHEAD, MemoryOffer
 from cargohold.records import (
     Ack,
@@ -30,6 +30,7 @@ from cargohold.store import metrics, rowmaps
 from cargohold.store.copying import CopyPage, export_pages
 from cargohold.store.flow import capacities_json
 from cargohold.store.postgres import copying, hotpath, producing, rows
+from cargohold.store.postgres.admin import PostgresAdmin
 from cargohold.store.postgres.database import PACKAGE, Database, Tx
 from cargohold.store.postgres.flow import PostgresFlow
 from cargohold.store.postgres.hotpath import ClaimRequest
@@ -39,7 +40,7 @@ from cargohold.store.postgres.workers import PostgresWorkers, touch_params
 from cargohold.store.sqlfiles import migrations
 
 
-class PostgresStore(PostgresWorkers, PostgresFlow, PostgresLine):
+class PostgresStore(PostgresAdmin, PostgresWorkers, PostgresFlow, PostgresLine):
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 8) -> None:
         self._database = Database(url, min_size=min_size, max_size=max_size)
         self.url = self._database.shown_url
@@ -189,65 +190,6 @@ class PostgresStore(PostgresWorkers, PostgresFlow, PostgresLine):
 
         return self._database.transaction(work, what="rescue")
 
-    # -- housekeeping ------------------------------------------------------------------------
-
-    def prune(
-        self,
-        state: JobState,
-        before: float,
-        *,
-        keys_before: float | None = None,
-        limit: int | None = None,
-    ) -> int:
-        if not state.is_terminal:
-            raise InvalidTransitionError(f"only finished jobs can be pruned, not {state} ones")
-        params = {
-            "state": str(state),
-            "before": before,
-            "keys_before": before if keys_before is None else keys_before,
-            "limit": limit,
-        }
-
-        def work(tx: Tx) -> int:
-            row = tx.one("prune", params)
-            assert row is not None
-            return int(row["n"])
-
-        return self._database.transaction(work, what="prune")
-
-    def cancel(self, job_id: str, reason: str, now: float) -> JobRecord:
-        def work(tx: Tx) -> JobRecord:
-            params = {"job_id": job_id, "reason": reason, "now": now}
-            if tx.one("cancel_waiting", params) is None:
-                tx.one("request_cancel", params)
-            return _require_job(tx, job_id)
-
-        return self._database.transaction(work, what="cancel")
-
-    def retry(self, job_id: str, now: float) -> JobRecord:
-        def work(tx: Tx) -> JobRecord:
-            row = tx.one("retry_job", {"job_id": job_id, "now": now})
-            job = _require_job(tx, job_id)
-            if row is None:
-                raise InvalidTransitionError(
-                    f"job {job_id} is {job.state}; only failed or cancelled jobs can be retried"
-                )
-            tx.notify([row["queue"]])
-            return job
-
-        return self._database.transaction(work, what="retry", idempotent=False)
-
-    def delete_job(self, job_id: str) -> JobRecord:
-        def work(tx: Tx) -> JobRecord:
-            job = _require_job(tx, job_id)
-            if tx.one("delete_job", {"job_id": job_id}) is None:
-                raise InvalidTransitionError(
-                    f"job {job_id} is running; cancel it first, then delete it once it stopped"
-                )
-            return job
-
-        return self._database.transaction(work, what="delete_job", idempotent=False)
-
     # -- copying (cargohold copy) ------------------------------------------------------------
 
     def export(self, page_size: int) -> Iterator[CopyPage]:
@@ -338,10 +280,3 @@ class PostgresStore(PostgresWorkers, PostgresFlow, PostgresLine):
         }
         found = self._read("head_need", params)
         return (found[0]["id"], found[0]["need"]) if found else None
-
-
-def _require_job(tx: Tx, job_id: str) -> JobRecord:
-    row = tx.one("get_job", {"job_id": job_id, "overhead": RUNNER_OVERHEAD})
-    if row is None:
-        raise JobNotFoundError(f"no job has id {job_id!r}")
-    return rowmaps.job(row)
