@@ -5,7 +5,6 @@ none stays open while a job runs."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
 
 from cargohold.errors import SchemaError
 from cargohold.memory.admission import RUNNER_OVERHEAD, MemoryOffer
@@ -13,34 +12,27 @@ from cargohold.records import (
     Ack,
     Claim,
     Enqueued,
-    Event,
     HeartbeatReply,
-    JobFilter,
-    JobMetrics,
-    JobRecord,
     MemoryReport,
     NewJob,
     ProgressUpdate,
-    QueueCounts,
     RescueReport,
-    TaskStats,
 )
-from cargohold.states import JobState
-from cargohold.store import metrics, rowmaps
 from cargohold.store.copying import CopyPage, export_pages
 from cargohold.store.flow import capacities_json
-from cargohold.store.postgres import copying, hotpath, producing, rows
+from cargohold.store.postgres import copying, hotpath, producing
 from cargohold.store.postgres.admin import PostgresAdmin
 from cargohold.store.postgres.database import PACKAGE, Database, Tx
 from cargohold.store.postgres.flow import PostgresFlow
 from cargohold.store.postgres.hotpath import ClaimRequest
 from cargohold.store.postgres.line import PostgresLine
+from cargohold.store.postgres.reading import PostgresReading
 from cargohold.store.postgres.wakeup import ListenWakeup
 from cargohold.store.postgres.workers import PostgresWorkers, touch_params
 from cargohold.store.sqlfiles import migrations
 
 
-class PostgresStore(PostgresAdmin, PostgresWorkers, PostgresFlow, PostgresLine):
+class PostgresStore(PostgresAdmin, PostgresReading, PostgresWorkers, PostgresFlow, PostgresLine):
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 8) -> None:
         self._database = Database(url, min_size=min_size, max_size=max_size)
         self.url = self._database.shown_url
@@ -130,6 +122,19 @@ class PostgresStore(PostgresAdmin, PostgresWorkers, PostgresFlow, PostgresLine):
 
         return self._database.transaction(work, what="ack_and_claim")
 
+    def head_need(
+        self, queues: Sequence[str] | None, now: float, limits: Mapping[str, int] | None = None
+    ) -> tuple[str, int | None] | None:
+        """The first job in line for these queues and its memory need (None if unknown)."""
+        params = {
+            "limits": capacities_json(limits),
+            "queues": None if queues is None else list(queues),
+            "now": now,
+            "overhead": RUNNER_OVERHEAD,
+        }
+        found = self._read("head_need", params)
+        return (found[0]["id"], found[0]["need"]) if found else None
+
     def heartbeat(
         self,
         worker_id: str,
@@ -208,75 +213,3 @@ class PostgresStore(PostgresAdmin, PostgresWorkers, PostgresFlow, PostgresLine):
         return self._database.transaction(
             lambda tx: copying.import_page(tx, page, now), what="import_page"
         )
-
-    # -- reading -----------------------------------------------------------------------------
-
-    def _read(self, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        return self._database.transaction(lambda tx: tx.rows(name, params), what=name)
-
-    def get_job(self, job_id: str) -> JobRecord | None:
-        found = self._read("get_job", {"job_id": job_id, "overhead": RUNNER_OVERHEAD})
-        return rowmaps.job(found[0]) if found else None
-
-    def find_jobs(self, query: JobFilter) -> list[JobRecord]:
-        def listed(values: tuple[str, ...]) -> list[str] | None:
-            return [str(value) for value in values] if values else None
-
-        found = self._read(
-            "find_jobs",
-            {
-                "states": listed(query.states),
-                "queues": listed(query.queues),
-                "tasks": listed(query.tasks),
-                "ids": listed(query.ids),
-                "key": query.key,
-                "created_after": query.created_after,
-                "created_before": query.created_before,
-                "newest_first": query.newest_first,
-                "limit": query.limit,
-                "offset": query.offset,
-                "overhead": RUNNER_OVERHEAD,
-            },
-        )
-        return [rowmaps.job(row) for row in found]
-
-    def job_events(self, job_id: str) -> list[Event]:
-        return [rows.event(row) for row in self._read("job_events", {"job_id": job_id})]
-
-    def count_jobs(self) -> dict[str, QueueCounts]:
-        counts: dict[str, QueueCounts] = {}
-        for row in self._read("count_jobs"):
-            counts.setdefault(row["queue"], QueueCounts()).by_state[JobState(row["state"])] = row[
-                "n"
-            ]
-        return counts
-
-    def job_metrics(self) -> JobMetrics:
-        params = {**metrics.bound_params(), "kinds": list(metrics.COUNTED_EVENTS)}
-
-        def work(tx: Tx) -> JobMetrics:
-            events = tx.rows("metrics_events", params)
-            return JobMetrics(
-                durations=metrics.histograms(tx.rows("metrics_durations", params)),
-                waits=metrics.histograms(tx.rows("metrics_waits", params)),
-                retries=metrics.event_counts(events, "retrying"),
-                memory_kills=metrics.event_counts(events, "memory_killed"),
-            )
-
-        return self._database.transaction(work, what="job_metrics")
-
-    def task_stats(self) -> list[TaskStats]:
-        return [rows.task_stats(row) for row in self._read("all_task_stats")]
-
-    def head_need(
-        self, queues: Sequence[str] | None, now: float, limits: Mapping[str, int] | None = None
-    ) -> tuple[str, int | None] | None:
-        """The first job in line for these queues and its memory need (None if unknown)."""
-        params = {
-            "limits": capacities_json(limits),
-            "queues": None if queues is None else list(queues),
-            "now": now,
-            "overhead": RUNNER_OVERHEAD,
-        }
-        found = self._read("head_need", params)
-        return (found[0]["id"], found[0]["need"]) if found else None
