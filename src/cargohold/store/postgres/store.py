@@ -1,6 +1,24 @@
 """The PostgreSQL store, for workers on several hosts: claims with FOR UPDATE SKIP LOCKED,
 wake-ups with LISTEN/NOTIFY, leases on the database clock. Every verb is one short transaction;
-none stays open while a job runs."""
+none stays open while a job runs.
+
+`PostgresStore` opens the pool, migrates the schema, and holds the verbs of producing and of
+the worker's hot path, each a few lines around a module that does the work:
+
+- `database`: the pool, transactions, safe retries, the database clock
+- `producing`: enqueue, in the store's transaction or the caller's
+- `hotpath`: claim and ack inside one transaction
+- `rows`: outcomes to statement parameters, rows to claims, workers and task stats
+- `copying`: `cargohold copy`
+
+The other verbs live in classes mixed into it, one module per concept:
+
+- `admin`: cancel, retry, delete, prune
+- `reading`: one job, a page of jobs, events, counts, metrics, task stats
+- `workers`: the workers registry
+- `flow`: concurrency limits, rates, queue depth, pause and resume
+- `line`: a waiting job's position and what is ahead of it
+"""
 
 from __future__ import annotations
 
