@@ -11,9 +11,16 @@ from typing import Any
 from cargohold.app import App
 from cargohold.cli import copying, queues
 from cargohold.cli.loading import load_app
-from cargohold.cli.output import ago, job_as_dict, print_json, progress_text, table
+from cargohold.cli.output import (
+    ago,
+    job_as_dict,
+    place_as_dict,
+    print_json,
+    progress_text,
+    table,
+)
 from cargohold.errors import ConfigurationError, InvalidTransitionError, JobNotFoundError
-from cargohold.reasons import why_waiting
+from cargohold.line import Place, place_in_line
 from cargohold.records import JobFilter, JobRecord, TaskStats, WorkerInfo
 from cargohold.settings import DEFAULT_STORE, Settings, describe, env_var
 from cargohold.states import JobState
@@ -82,11 +89,12 @@ def status(options: argparse.Namespace) -> int:
     store = _store(options)
     job = _require(store, options.job_id)
     events = store.job_events(job.id)
+    place = place_in_line(store, job)
     if options.json:
         print_json(
             {
                 **job_as_dict(job),
-                "waiting": why_waiting(store, job),
+                **place_as_dict(place),
                 "events": [_event_dict(e) for e in events],
             }
         )
@@ -108,7 +116,9 @@ def status(options: argparse.Namespace) -> int:
         ("worker", job.worker_id or "-"),
         ("progress", progress_text(job) or "-"),
         ("memory", _memory_text(job)),
-        ("waiting", why_waiting(store, job) or "-"),
+        ("position", f"{place.position} in queue {job.queue}" if place.position else "-"),
+        ("starts", _starts_text(job, place)),
+        ("waiting", place.reason or "-"),
         ("result", job.result if job.result is not None else "-"),
         ("error", job.error or "-"),
     ]
@@ -302,6 +312,17 @@ def demo(options: argparse.Namespace) -> int:
     from cargohold.demo import run_demo
 
     return run_demo(jobs=options.jobs, concurrency=options.concurrency)
+
+
+def _starts_text(job: JobRecord, place: Place) -> str:
+    """When a waiting job should start, worded as the dashboard's job page words it."""
+    found = place.estimate
+    if not job.state.is_waiting:
+        return "-"
+    if found.seconds is None:
+        return f"unknown: {found.basis}"
+    when = f"in about {format_duration(found.seconds)}" if found.seconds > 0 else "now"
+    return f"{when} ({found.confidence} confidence: {found.basis})"
 
 
 def _memory_text(job: JobRecord) -> str:

@@ -7,7 +7,7 @@ import argparse
 from cargohold.errors import ConfigurationError
 from cargohold.store import open_store
 from cargohold.store.copying import ACTIVE_WITHIN, PAGE_SIZE, copy_jobs
-from cargohold.store.sqlite.store import database_path
+from cargohold.store.sqlite.connection import database_path
 
 
 def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -80,7 +80,7 @@ def _add_job_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     enqueue.add_argument("--queue", help="override the task's queue")
     enqueue.add_argument("--json", action="store_true", help="print the job as JSON")
 
-    status = sub.add_parser("status", help="show one job, with its events")
+    status = sub.add_parser("status", help="show one job: its place in line, ETA and events")
     status.add_argument("job_id", metavar="JOB")
     status.add_argument("--json", action="store_true")
 

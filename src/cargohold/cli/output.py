@@ -8,6 +8,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from cargohold.line import Place
 from cargohold.records import JobRecord
 from cargohold.units import format_duration
 
@@ -82,3 +83,18 @@ def _is_json(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def place_as_dict(place: Place) -> dict[str, Any]:
+    """A waiting job's place in line, with the keys of the HTTP API's `GET /jobs/{id}`."""
+    found = place.estimate
+    eta = None
+    if found.seconds is not None and place.start_at is not None:
+        eta = {"seconds": round(found.seconds, 1), "at": round(place.start_at, 1)}
+    return {
+        "position": place.position,
+        "eta": eta,
+        "eta_confidence": str(found.confidence),
+        "eta_basis": found.basis,
+        "waiting": place.reason,
+    }

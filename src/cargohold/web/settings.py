@@ -1,16 +1,18 @@
 """Settings of the HTTP API and dashboard: one frozen dataclass, every field read from a
-`CARGOHOLD_WEB_<NAME>` environment variable; non-secret fields also have a `serve` flag."""
+`CARGOHOLD_WEB_<NAME>` environment variable; non-secret fields also have a `serve` flag.
+Fields are declared, read and reported as in `cargohold.settings`, whose machinery this uses."""
 
 from __future__ import annotations
 
 import dataclasses
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from cargohold.errors import ConfigurationError
-from cargohold.units import parse_duration, parse_size
+from cargohold.settings import parse_names, parse_optional_size, read_fields, setting
+from cargohold.units import parse_duration
 
 WEB_ENV_PREFIX = "CARGOHOLD_WEB_"
 MIN_TOKEN_LENGTH = 16
@@ -20,8 +22,7 @@ _TOKEN_ADVICE = "generate one with: python -c 'import secrets; print(secrets.tok
 def _parse_tokens(value: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
     if value is None:
         return ()
-    items = value.split(",") if isinstance(value, str) else list(value)
-    tokens = tuple(item.strip() for item in items if item.strip())
+    tokens = parse_names(value)
     for token in tokens:
         if len(token) < MIN_TOKEN_LENGTH:
             raise ConfigurationError(
@@ -67,12 +68,8 @@ def _parse_flag(value: str | bool) -> bool:
     raise ConfigurationError(f"{value!r} is not a yes/no value (use true or false)")
 
 
-def _parse_optional_size(value: str | int | None) -> int | None:
-    return None if value is None or value == "" else parse_size(value)
-
-
 def _setting(default: Any, parse: Callable[[Any], Any], help: str, *, secret: bool = False) -> Any:
-    return field(default=default, metadata={"parse": parse, "help": help, "secret": secret})
+    return setting(default, parse, help, secret=secret)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +94,7 @@ class WebSettings:
     port: int = _setting(8000, _parse_port, "port `cargohold serve` listens on")
     max_body: int | None = _setting(
         None,
-        _parse_optional_size,
+        parse_optional_size,
         "largest accepted request body (default: the store's max_payload plus 64KiB)",
     )
     stream_interval: float = _setting(
@@ -129,20 +126,7 @@ class WebSettings:
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> WebSettings:
         """Settings from `CARGOHOLD_WEB_*` variables, then `overrides` (None means not given)."""
         environ = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
-        for spec in dataclasses.fields(cls):
-            raw = overrides.get(spec.name)
-            source = spec.name
-            if raw is None:
-                raw = environ.get(web_env_var(spec.name))
-                source = web_env_var(spec.name)
-            if raw is None:
-                continue
-            try:
-                values[spec.name] = spec.metadata["parse"](raw)
-            except ConfigurationError as error:
-                raise ConfigurationError(f"{source}: {error}") from None
-        return cls(**values)
+        return cls(**read_fields(cls, environ, overrides, web_env_var, lambda name: name))
 
 
 def web_env_var(name: str) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 from cargohold.memory.admission import RUNNER_OVERHEAD
 from cargohold.records import Event, JobRecord, TaskStats
 from cargohold.states import JobState
+from cargohold.store import rowmaps
 from cargohold.store.copying import CopyPage
 from cargohold.store.flow import refs_json
 from cargohold.store.postgres import rows
@@ -18,7 +19,7 @@ _NOT_COLUMNS = ("need",)
 
 def read_jobs(tx: Tx, after: str, limit: int) -> list[JobRecord]:
     found = tx.rows("export_jobs", {"after": after, "limit": limit, "overhead": RUNNER_OVERHEAD})
-    return [rows.job_record(row) for row in found]
+    return [rowmaps.job(row) for row in found]
 
 
 def read_events(tx: Tx, job_ids: list[str]) -> list[Event]:

@@ -15,12 +15,10 @@ from cargohold.outcome import (
     Snoozed,
     Succeeded,
 )
-from cargohold.records import Ack, Claim, JobRecord, TaskStats, WorkerInfo
-from cargohold.states import JobState
+from cargohold.records import Ack, Claim, TaskStats, WorkerInfo
 from cargohold.store import rowmaps
 from cargohold.store.flow import refs_of
 
-_JOB_FIELDS = tuple(f.name for f in fields(JobRecord))
 _CLAIM_FIELDS = tuple(f.name for f in fields(Claim))
 
 
@@ -70,13 +68,6 @@ def claim(row: dict[str, Any]) -> Claim:
     values = {name: row[name] for name in _CLAIM_FIELDS}
     values["limits"], values["rates"] = refs_of(row["limits"]), refs_of(row["rates"])
     return Claim(**values)
-
-
-def job_record(row: dict[str, Any]) -> JobRecord:
-    values = {name: row[name] for name in _JOB_FIELDS}
-    values["state"] = JobState(row["state"])
-    values["limits"], values["rates"] = refs_of(row["limits"]), refs_of(row["rates"])
-    return JobRecord(**values)
 
 
 event = rowmaps.event

@@ -1,45 +1,56 @@
 """The PostgreSQL store, for workers on several hosts: claims with FOR UPDATE SKIP LOCKED,
 wake-ups with LISTEN/NOTIFY, leases on the database clock. Every verb is one short transaction;
-none stays open while a job runs."""
+none stays open while a job runs.
+
+`PostgresStore` opens the pool, migrates the schema, and holds the verbs of producing and of
+the worker's hot path, each a few lines around a module that does the work:
+
+- `database`: the pool, transactions, safe retries, the database clock
+- `producing`: enqueue, in the store's transaction or the caller's
+- `hotpath`: claim and ack inside one transaction
+- `rows`: outcomes to statement parameters, rows to claims, workers and task stats
+- `copying`: `cargohold copy`
+
+The other verbs live in classes mixed into it, one module per concept:
+
+- `admin`: cancel, retry, delete, prune
+- `reading`: one job, a page of jobs, events, counts, metrics, task stats
+- `workers`: the workers registry
+- `flow`: concurrency limits, rates, queue depth, pause and resume
+- `line`: a waiting job's position and what is ahead of it
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
 
-from cargohold.errors import InvalidTransitionError, JobNotFoundError, SchemaError
+from cargohold.errors import SchemaError
 from cargohold.memory.admission import RUNNER_OVERHEAD, MemoryOffer
 from cargohold.records import (
     Ack,
     Claim,
     Enqueued,
-    Event,
     HeartbeatReply,
-    JobFilter,
-    JobMetrics,
-    JobRecord,
     MemoryReport,
     NewJob,
     ProgressUpdate,
-    QueueCounts,
     RescueReport,
-    TaskStats,
-    WorkerInfo,
 )
-from cargohold.states import JobState
-from cargohold.store import metrics
 from cargohold.store.copying import CopyPage, export_pages
 from cargohold.store.flow import capacities_json
-from cargohold.store.postgres import copying, hotpath, producing, rows
+from cargohold.store.postgres import copying, hotpath, producing
+from cargohold.store.postgres.admin import PostgresAdmin
 from cargohold.store.postgres.database import PACKAGE, Database, Tx
 from cargohold.store.postgres.flow import PostgresFlow
 from cargohold.store.postgres.hotpath import ClaimRequest
 from cargohold.store.postgres.line import PostgresLine
+from cargohold.store.postgres.reading import PostgresReading
 from cargohold.store.postgres.wakeup import ListenWakeup
+from cargohold.store.postgres.workers import PostgresWorkers, touch_params
 from cargohold.store.sqlfiles import migrations
 
 
-class PostgresStore(PostgresFlow, PostgresLine):
+class PostgresStore(PostgresAdmin, PostgresReading, PostgresWorkers, PostgresFlow, PostgresLine):
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 8) -> None:
         self._database = Database(url, min_size=min_size, max_size=max_size)
         self.url = self._database.shown_url
@@ -129,6 +140,19 @@ class PostgresStore(PostgresFlow, PostgresLine):
 
         return self._database.transaction(work, what="ack_and_claim")
 
+    def head_need(
+        self, queues: Sequence[str] | None, now: float, limits: Mapping[str, int] | None = None
+    ) -> tuple[str, int | None] | None:
+        """The first job in line for these queues and its memory need (None if unknown)."""
+        params = {
+            "limits": capacities_json(limits),
+            "queues": None if queues is None else list(queues),
+            "now": now,
+            "overhead": RUNNER_OVERHEAD,
+        }
+        found = self._read("head_need", params)
+        return (found[0]["id"], found[0]["need"]) if found else None
+
     def heartbeat(
         self,
         worker_id: str,
@@ -143,7 +167,7 @@ class PostgresStore(PostgresFlow, PostgresLine):
             params = {"worker_id": worker_id, "tokens": tokens, "lease": lease, "now": now}
             held = tx.rows("heartbeat", params)
             tx.run("slot_extend", params)  # the slots of those jobs
-            tx.run("touch_worker", _touch_params(worker_id, now, memory))
+            tx.run("touch_worker", touch_params(worker_id, now, memory))
             return HeartbeatReply(
                 held=frozenset(row["id"] for row in held),
                 cancel_requested=frozenset(row["id"] for row in held if row["cancel_requested"]),
@@ -189,96 +213,6 @@ class PostgresStore(PostgresFlow, PostgresLine):
 
         return self._database.transaction(work, what="rescue")
 
-    # -- housekeeping ------------------------------------------------------------------------
-
-    def prune(
-        self,
-        state: JobState,
-        before: float,
-        *,
-        keys_before: float | None = None,
-        limit: int | None = None,
-    ) -> int:
-        if not state.is_terminal:
-            raise InvalidTransitionError(f"only finished jobs can be pruned, not {state} ones")
-        params = {
-            "state": str(state),
-            "before": before,
-            "keys_before": before if keys_before is None else keys_before,
-            "limit": limit,
-        }
-
-        def work(tx: Tx) -> int:
-            row = tx.one("prune", params)
-            assert row is not None
-            return int(row["n"])
-
-        return self._database.transaction(work, what="prune")
-
-    def cancel(self, job_id: str, reason: str, now: float) -> JobRecord:
-        def work(tx: Tx) -> JobRecord:
-            params = {"job_id": job_id, "reason": reason, "now": now}
-            if tx.one("cancel_waiting", params) is None:
-                tx.one("request_cancel", params)
-            return _require_job(tx, job_id)
-
-        return self._database.transaction(work, what="cancel")
-
-    def retry(self, job_id: str, now: float) -> JobRecord:
-        def work(tx: Tx) -> JobRecord:
-            row = tx.one("retry_job", {"job_id": job_id, "now": now})
-            job = _require_job(tx, job_id)
-            if row is None:
-                raise InvalidTransitionError(
-                    f"job {job_id} is {job.state}; only failed or cancelled jobs can be retried"
-                )
-            tx.notify([row["queue"]])
-            return job
-
-        return self._database.transaction(work, what="retry", idempotent=False)
-
-    def delete_job(self, job_id: str) -> JobRecord:
-        def work(tx: Tx) -> JobRecord:
-            job = _require_job(tx, job_id)
-            if tx.one("delete_job", {"job_id": job_id}) is None:
-                raise InvalidTransitionError(
-                    f"job {job_id} is running; cancel it first, then delete it once it stopped"
-                )
-            return job
-
-        return self._database.transaction(work, what="delete_job", idempotent=False)
-
-    def register_worker(self, info: WorkerInfo) -> None:
-        params = {
-            "id": info.id,
-            "hostname": info.hostname,
-            "pid": info.pid,
-            "queues": None if info.queues is None else list(info.queues),
-            "concurrency": info.concurrency,
-            "now": info.started_at,
-            "memory_budget": info.memory_budget,
-            "memory_free": info.memory_free,
-        }
-        self._database.transaction(
-            lambda tx: tx.run("register_worker", params), what="register_worker"
-        )
-
-    def touch_worker(self, worker_id: str, now: float, memory: MemoryReport | None = None) -> None:
-        params = _touch_params(worker_id, now, memory)
-        self._database.transaction(lambda tx: tx.run("touch_worker", params), what="touch_worker")
-
-    def unregister_worker(self, worker_id: str) -> None:
-        params = {"id": worker_id}
-        self._database.transaction(
-            lambda tx: tx.run("unregister_worker", params), what="unregister_worker"
-        )
-
-    def forget_stale_workers(self, before: float) -> int:
-        params = {"before": before}
-        return self._database.transaction(
-            lambda tx: tx.run("forget_stale_workers", params), what="forget_stale_workers"
-        )
-
     # -- copying (cargohold copy) ------------------------------------------------------------
 
     def export(self, page_size: int) -> Iterator[CopyPage]:
@@ -297,94 +231,3 @@ class PostgresStore(PostgresFlow, PostgresLine):
         return self._database.transaction(
             lambda tx: copying.import_page(tx, page, now), what="import_page"
         )
-
-    # -- reading -----------------------------------------------------------------------------
-
-    def _read(self, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        return self._database.transaction(lambda tx: tx.rows(name, params), what=name)
-
-    def get_job(self, job_id: str) -> JobRecord | None:
-        found = self._read("get_job", {"job_id": job_id, "overhead": RUNNER_OVERHEAD})
-        return rows.job_record(found[0]) if found else None
-
-    def find_jobs(self, query: JobFilter) -> list[JobRecord]:
-        def listed(values: tuple[str, ...]) -> list[str] | None:
-            return [str(value) for value in values] if values else None
-
-        found = self._read(
-            "find_jobs",
-            {
-                "states": listed(query.states),
-                "queues": listed(query.queues),
-                "tasks": listed(query.tasks),
-                "ids": listed(query.ids),
-                "key": query.key,
-                "created_after": query.created_after,
-                "created_before": query.created_before,
-                "newest_first": query.newest_first,
-                "limit": query.limit,
-                "offset": query.offset,
-                "overhead": RUNNER_OVERHEAD,
-            },
-        )
-        return [rows.job_record(row) for row in found]
-
-    def job_events(self, job_id: str) -> list[Event]:
-        return [rows.event(row) for row in self._read("job_events", {"job_id": job_id})]
-
-    def count_jobs(self) -> dict[str, QueueCounts]:
-        counts: dict[str, QueueCounts] = {}
-        for row in self._read("count_jobs"):
-            counts.setdefault(row["queue"], QueueCounts()).by_state[JobState(row["state"])] = row[
-                "n"
-            ]
-        return counts
-
-    def job_metrics(self) -> JobMetrics:
-        params = {**metrics.bound_params(), "kinds": list(metrics.COUNTED_EVENTS)}
-
-        def work(tx: Tx) -> JobMetrics:
-            events = tx.rows("metrics_events", params)
-            return JobMetrics(
-                durations=metrics.histograms(tx.rows("metrics_durations", params)),
-                waits=metrics.histograms(tx.rows("metrics_waits", params)),
-                retries=metrics.event_counts(events, "retrying"),
-                memory_kills=metrics.event_counts(events, "memory_killed"),
-            )
-
-        return self._database.transaction(work, what="job_metrics")
-
-    def list_workers(self) -> list[WorkerInfo]:
-        return [rows.worker(row) for row in self._read("list_workers")]
-
-    def task_stats(self) -> list[TaskStats]:
-        return [rows.task_stats(row) for row in self._read("all_task_stats")]
-
-    def head_need(
-        self, queues: Sequence[str] | None, now: float, limits: Mapping[str, int] | None = None
-    ) -> tuple[str, int | None] | None:
-        """The first job in line for these queues and its memory need (None if unknown)."""
-        params = {
-            "limits": capacities_json(limits),
-            "queues": None if queues is None else list(queues),
-            "now": now,
-            "overhead": RUNNER_OVERHEAD,
-        }
-        found = self._read("head_need", params)
-        return (found[0]["id"], found[0]["need"]) if found else None
-
-
-def _touch_params(worker_id: str, now: float, memory: MemoryReport | None) -> dict[str, Any]:
-    return {
-        "id": worker_id,
-        "now": now,
-        "memory_budget": None if memory is None else memory.budget,
-        "memory_free": None if memory is None else memory.free,
-    }
-
-
-def _require_job(tx: Tx, job_id: str) -> JobRecord:
-    row = tx.one("get_job", {"job_id": job_id, "overhead": RUNNER_OVERHEAD})
-    if row is None:
-        raise JobNotFoundError(f"no job has id {job_id!r}")
-    return rows.job_record(row)

@@ -25,13 +25,10 @@ def _sql(name: str) -> str:
 
 
 def read_jobs(
-    read: Callable[[str, dict[str, Any]], list[sqlite3.Row]],
-    to_record: Callable[[sqlite3.Row], JobRecord],
-    after: str,
-    limit: int,
+    read: Callable[[str, dict[str, Any]], list[sqlite3.Row]], after: str, limit: int
 ) -> list[JobRecord]:
     rows = read(_sql("export_jobs"), {"after": after, "limit": limit, "overhead": RUNNER_OVERHEAD})
-    return [to_record(row) for row in rows]
+    return [rowmaps.job(row) for row in rows]
 
 
 def read_events(

@@ -1,0 +1,369 @@
+"""The SQLite store's side of the worker's hot path: claim jobs (those that fit in the
+worker's memory and under its limits), persist outcomes, learn from successes. A claim
+commits without waiting for the disk (one a power cut forgets is simply made again); an
+outcome reaches the disk before the call returns."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
+
+from cargohold.memory.admission import (
+    RUNNER_OVERHEAD,
+    FittingChoice,
+    MemoryOffer,
+    learned_reservation,
+    remember,
+)
+from cargohold.outcome import (
+    Cancelled,
+    Failed,
+    HandedBack,
+    MemoryKilled,
+    Retrying,
+    Snoozed,
+    Succeeded,
+)
+from cargohold.records import Ack, Claim
+from cargohold.states import JobState
+from cargohold.store.flow import capacities_json, refs_json, refs_of
+from cargohold.store.sqlfiles import statement
+from cargohold.store.sqlite.events import event_params as _event_params
+
+_PACKAGE = "cargohold.store.sqlite"
+UNBOUNDED = 2**62
+"""Memory offered to a claim that is not limited by memory."""
+CLAIM_HORIZON = 1024
+"""How far down the line a claim looks for jobs that fit in memory: a smaller job may pass
+larger ones, but not without bound (each claim's cost stays bounded)."""
+
+
+def _sql(name: str) -> str:
+    return statement(_PACKAGE, name)
+
+
+class SQLiteHotPath:
+    """Mixed into `SQLiteStore`."""
+
+    if TYPE_CHECKING:
+
+        def _write(self, *, synced: bool = True) -> AbstractContextManager[sqlite3.Connection]: ...
+
+        def _read(self, sql: str, params: dict[str, Any] | None = None) -> list[sqlite3.Row]: ...
+
+    def claim(
+        self,
+        worker_id: str,
+        queues: Sequence[str] | None,
+        limit: int,
+        lease: float,
+        now: float,
+        memory: MemoryOffer | None = None,
+        limits: Mapping[str, int] | None = None,
+    ) -> list[Claim]:
+        if limit <= 0:
+            return []
+        with self._write(synced=False) as connection:
+            return self._claim(connection, worker_id, queues, limit, lease, now, memory, limits)
+
+    def ack(self, worker_id: str, acks: Sequence[Ack], now: float) -> list[bool]:
+        with self._write() as connection:
+            return self._ack(connection, worker_id, acks, now)
+
+    def ack_and_claim(
+        self,
+        worker_id: str,
+        acks: Sequence[Ack],
+        queues: Sequence[str] | None,
+        limit: int,
+        lease: float,
+        now: float,
+        memory: MemoryOffer | None = None,
+        limits: Mapping[str, int] | None = None,
+    ) -> tuple[list[bool], list[Claim]]:
+        # Outcomes reach the disk before the call returns; a claim alone need not: if a
+        # power cut forgets it, the job is simply claimed and run again.
+        with self._write(synced=bool(acks)) as connection:
+            accepted = self._ack(connection, worker_id, acks, now)
+            claims = self._claim(connection, worker_id, queues, limit, lease, now, memory, limits)
+        return accepted, claims
+
+    def _claim(
+        self,
+        connection: sqlite3.Connection,
+        worker_id: str,
+        queues: Sequence[str] | None,
+        limit: int,
+        lease: float,
+        now: float,
+        memory: MemoryOffer | None,
+        limits: Mapping[str, int] | None = None,
+    ) -> list[Claim]:
+        if limit <= 0:
+            return []
+        params: dict[str, Any] = {
+            "limits": capacities_json(limits),
+            "worker_id": worker_id,
+            "limit": limit,
+            "lease": lease,
+            "now": now,
+            "overhead": RUNNER_OVERHEAD,
+            "queues": None if queues is None else json.dumps(list(queues)),
+        }
+        if memory is not None and not limits:
+            claims = self._claim_fitting_batch(connection, params, limit, memory)
+        elif memory is not None:
+            claims = self._claim_fitting(connection, params, limit, memory)
+        else:  # jobs under no limit in one statement, then those under limits one by one
+            sql = _sql("claim" if queues is None else "claim_from_queues")
+            claims = [_claim(row) for row in connection.execute(sql, params)]
+            if limits and len(claims) < limit:
+                claims += self._claim_fitting(connection, params, limit - len(claims), None)
+        connection.executemany(
+            _sql("insert_event"),
+            [
+                _event_params(
+                    c.id,
+                    now,
+                    "claimed",
+                    JobState.RUNNING,
+                    c.attempt,
+                    c.lease_token,
+                    worker_id,
+                    None,
+                )
+                for c in claims
+            ],
+        )
+        return claims
+
+    @staticmethod
+    def _claim_fitting_batch(
+        connection: sqlite3.Connection,
+        params: dict[str, Any],
+        limit: int,
+        memory: MemoryOffer,
+    ) -> list[Claim]:
+        """`_claim_fitting` for a worker that knows no limits (so jobs under limits are not
+        its to take): read the line in windows, choose in order what fits, claim the chosen
+        in one statement. The write lock held since BEGIN IMMEDIATE keeps the line still."""
+        choice = FittingChoice(memory, limit)
+        window = 2 * limit
+        # The head of the line first; if that was not enough, what fits of the rest of
+        # the claim's horizon (with what is left now, so most of it is skipped in SQL).
+        for offset, size in ((0, window), (window, max(0, CLAIM_HORIZON - window))):
+            rows = connection.execute(
+                _sql("claim_window"),
+                {
+                    **params,
+                    "free": choice.free,
+                    "unknown_need": choice.unknown_need,
+                    "window": size,
+                    "offset": offset,
+                },
+            ).fetchall()
+            for row in rows:
+                choice.consider(row["id"], row["need"])
+            if choice.done:
+                break
+        if not choice.chosen:
+            return []
+        order = {job_id: index for index, job_id in enumerate(choice.chosen)}
+        rows = connection.execute(
+            _sql("claim_chosen"), {**params, "ids": json.dumps(choice.chosen)}
+        ).fetchall()
+        return sorted((_claim(row) for row in rows), key=lambda claim: order[claim.id])
+
+    @staticmethod
+    def _claim_fitting(
+        connection: sqlite3.Connection,
+        params: dict[str, Any],
+        limit: int,
+        memory: MemoryOffer | None,
+    ) -> list[Claim]:
+        """Claim one job at a time, each the first in line whose need fits what is left
+        (a smaller job may pass a larger one that does not fit) and whose limits have a free
+        slot, which it takes at once: the next job in line sees it taken."""
+        claims: list[Claim] = []
+        free, unknown_need = (
+            (UNBOUNDED, 0) if memory is None else (memory.free, memory.unknown_need)
+        )
+        while len(claims) < limit and free > 0:
+            row = connection.execute(
+                _sql("claim_fitting"), {**params, "free": free, "unknown_need": unknown_need}
+            ).fetchone()
+            if row is None:
+                break
+            claim = _claim(row)
+            claims.append(claim)
+            if claim.limits:
+                connection.execute(
+                    _sql("claim_slots"),
+                    {
+                        **params,
+                        "lease_token": claim.lease_token,
+                        "job_id": claim.id,
+                        "job_limits": refs_json(claim.limits),
+                    },
+                )
+            if memory is not None:
+                free -= unknown_need if claim.need is None else claim.need
+                unknown_need = free + 1  # a never-measured task only ever starts alone
+        return claims
+
+    def _ack(
+        self, connection: sqlite3.Connection, worker_id: str, acks: Sequence[Ack], now: float
+    ) -> list[bool]:
+        if acks:  # an attempt's end, whatever it was, frees the slots it held
+            tokens = json.dumps([ack.lease_token for ack in acks])
+            connection.execute(_sql("slot_release"), {"tokens": tokens})
+        accepted = []
+        events: list[dict[str, Any]] = []
+        learned: dict[str, list[tuple[int | None, float]]] = {}
+        succeeded = self._ack_successes(connection, acks, now)
+        for ack in acks:
+            name, state, params, reason = _ack_statement(ack, now)
+            if name == "ack_succeeded":
+                row = succeeded.get((ack.job_id, ack.lease_token))
+            else:
+                params.update(job_id=ack.job_id, lease_token=ack.lease_token, peak=ack.peak_memory)
+                row = connection.execute(_sql(name), params).fetchone()
+            accepted.append(row is not None)
+            if row is None:
+                continue
+            if isinstance(ack.outcome, Succeeded):
+                duration = now - row["started_at"] if ack.duration is None else ack.duration
+                learned.setdefault(row["task"], []).append((ack.peak_memory, duration))
+            if state is None:  # retry and snooze land in queued or scheduled
+                state = JobState.SCHEDULED if params["run_at"] > now else JobState.QUEUED
+            events.append(
+                _event_params(
+                    ack.job_id,
+                    now,
+                    name.removeprefix("ack_"),
+                    state,
+                    row["attempt"],
+                    ack.lease_token,
+                    worker_id,
+                    reason,
+                )
+            )
+        connection.executemany(_sql("insert_event"), events)
+        for task, runs in learned.items():
+            self._learn(connection, task, runs, now)
+        return accepted
+
+    @staticmethod
+    def _ack_successes(
+        connection: sqlite3.Connection, acks: Sequence[Ack], now: float
+    ) -> dict[tuple[str, str], sqlite3.Row]:
+        """Persist every success among `acks` in one statement (the common outcome by far);
+        return the rows that landed, by job id and lease token."""
+        successes = [
+            {
+                "id": ack.job_id,
+                "token": ack.lease_token,
+                "result": ack.outcome.result,
+                "peak": ack.peak_memory,
+            }
+            for ack in acks
+            if isinstance(ack.outcome, Succeeded)
+        ]
+        if not successes:
+            return {}
+        rows = connection.execute(
+            _sql("ack_succeeded_many"), {"acks": json.dumps(successes), "now": now}
+        ).fetchall()
+        return {(row["id"], row["lease_token"]): row for row in rows}
+
+    @staticmethod
+    def _learn(
+        connection: sqlite3.Connection,
+        task: str,
+        runs: list[tuple[int | None, float]],
+        now: float,
+    ) -> None:
+        """Remember successful runs' peak memory and duration for their task."""
+        row = connection.execute(_sql("task_stats"), {"task": task}).fetchone()
+        peaks: list[int] = json.loads(row["peaks"]) if row else []
+        durations: list[float] = json.loads(row["durations"]) if row else []
+        for peak, duration in runs:
+            if peak is not None:
+                peaks = [int(p) for p in remember(peaks, peak)]
+            durations = remember(durations, round(duration, 6))
+        connection.execute(
+            _sql("save_task_stats"),
+            {
+                "task": task,
+                "peaks": json.dumps(peaks),
+                "durations": json.dumps(durations),
+                "learned_memory": learned_reservation(peaks),
+                "now": now,
+            },
+        )
+
+    def head_need(
+        self, queues: Sequence[str] | None, now: float, limits: Mapping[str, int] | None = None
+    ) -> tuple[str, int | None] | None:
+        """The first job in line for these queues and its memory need (None if unknown)."""
+        rows = self._read(
+            _sql("head_need"),
+            {
+                "limits": capacities_json(limits),
+                "now": now,
+                "overhead": RUNNER_OVERHEAD,
+                "queues": None if queues is None else json.dumps(list(queues)),
+            },
+        )
+        return (rows[0]["id"], rows[0]["need"]) if rows else None
+
+
+def _ack_statement(ack: Ack, now: float) -> tuple[str, JobState | None, dict[str, Any], str | None]:
+    """(statement, resulting state or None if it depends on run_at, parameters, reason)."""
+    outcome = ack.outcome
+    match outcome:
+        case Succeeded(result):
+            return "ack_succeeded", JobState.SUCCEEDED, {"result": result, "now": now}, None
+        case Retrying(run_at, error, traceback, crashed):
+            params = {
+                "run_at": run_at,
+                "error": error,
+                "traceback": traceback,
+                "now": now,
+                "crashed": int(crashed),
+            }
+            return "ack_retrying", None, params, error
+        case Snoozed(run_at, reason):
+            return "ack_snoozed", None, {"run_at": run_at, "now": now}, reason
+        case Failed(error, traceback, crashed):
+            params = {"error": error, "traceback": traceback, "now": now, "crashed": int(crashed)}
+            return "ack_failed", JobState.FAILED, params, error
+        case Cancelled(reason):
+            return "ack_cancelled", JobState.CANCELLED, {"reason": reason, "now": now}, reason
+        case HandedBack(reason):
+            return "ack_handed_back", JobState.QUEUED, {}, reason
+        case MemoryKilled(run_at, error, reservation):
+            params = {"run_at": run_at, "error": error, "reservation": reservation, "now": now}
+            return "ack_memory_killed", None, params, error
+    raise TypeError(f"not an outcome: {outcome!r}")
+
+
+def _claim(row: sqlite3.Row) -> Claim:
+    return Claim(
+        id=row["id"],
+        task=row["task"],
+        queue=row["queue"],
+        args=row["args"],
+        attempt=row["attempt"],
+        max_attempts=row["max_attempts"],
+        crashes=row["crashes"],
+        memory_kills=row["memory_kills"],
+        lease_token=row["lease_token"],
+        timeout=row["timeout"],
+        need=row["need"],
+        limits=refs_of(row["limits"]),
+        rates=refs_of(row["rates"]),
+    )

@@ -1,0 +1,135 @@
+"""Leases on SQLite: a worker's heartbeat extends the leases of the jobs it runs (and hears of
+cancel requests), progress is recorded under the lease, and a rescue finds the jobs whose
+lease expired (their worker died) and queues them again, fails or cancels them."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
+
+from cargohold.records import HeartbeatReply, MemoryReport, ProgressUpdate, RescueReport
+from cargohold.states import JobState
+from cargohold.store.sqlfiles import statement
+from cargohold.store.sqlite.workers import touch_params as _touch_params
+
+if TYPE_CHECKING:
+    from cargohold.store.sqlite.wakeup import Notifier
+
+_PACKAGE = "cargohold.store.sqlite"
+
+
+def _sql(name: str) -> str:
+    return statement(_PACKAGE, name)
+
+
+class SQLiteLeases:
+    """Mixed into `SQLiteStore`."""
+
+    if TYPE_CHECKING:
+        _notifier: Notifier
+
+        def _write(self, *, synced: bool = True) -> AbstractContextManager[sqlite3.Connection]: ...
+
+        @staticmethod
+        def _event(
+            connection: sqlite3.Connection | sqlite3.Cursor,
+            job_id: str,
+            at: float,
+            kind: str,
+            state: str,
+            attempt: int,
+            lease_token: str | None = None,
+            worker_id: str | None = None,
+            reason: str | None = None,
+        ) -> None: ...
+
+    def heartbeat(
+        self,
+        worker_id: str,
+        lease_tokens: Sequence[str],
+        lease: float,
+        now: float,
+        memory: MemoryReport | None = None,
+    ) -> HeartbeatReply:
+        params = {
+            "worker_id": worker_id,
+            "lease": lease,
+            "now": now,
+            "tokens": json.dumps(list(lease_tokens)),
+        }
+        with self._write() as connection:
+            rows = connection.execute(_sql("heartbeat"), params).fetchall()
+            connection.execute(_sql("slot_extend"), params)  # the slots of those jobs
+            connection.execute(_sql("touch_worker"), _touch_params(worker_id, now, memory))
+        return HeartbeatReply(
+            held=frozenset(row["id"] for row in rows),
+            cancel_requested=frozenset(row["id"] for row in rows if row["cancel_requested"]),
+        )
+
+    def record_progress(self, updates: Sequence[ProgressUpdate]) -> list[bool]:
+        results = []
+        with self._write() as connection:
+            for update in updates:
+                cursor = connection.execute(
+                    _sql("record_progress"),
+                    {
+                        "job_id": update.job_id,
+                        "lease_token": update.lease_token,
+                        "current": update.current,
+                        "total": update.total,
+                        "message": update.message,
+                    },
+                )
+                results.append(cursor.rowcount == 1)
+        return results
+
+    def rescue(self, rescuer: str, now: float) -> RescueReport:
+        with self._write() as connection:
+            cancelled = connection.execute(_sql("rescue_cancelled"), {"now": now}).fetchall()
+            failed = connection.execute(_sql("rescue_exhausted"), {"now": now}).fetchall()
+            requeued = connection.execute(
+                _sql("rescue_requeue"), {"now": now, "rescuer": rescuer}
+            ).fetchall()
+            for rows, kind, state in (
+                (cancelled, "cancelled", JobState.CANCELLED),
+                (failed, "failed", JobState.FAILED),
+                (requeued, "rescued", JobState.QUEUED),
+            ):
+                for row in rows:
+                    self._event(
+                        connection,
+                        row["id"],
+                        now,
+                        kind,
+                        state,
+                        row["attempt"],
+                        row["lease_token"],
+                        rescuer,
+                        "lease expired",
+                    )
+            promoted = connection.execute(_sql("promote_scheduled"), {"now": now}).rowcount
+            expired = connection.execute(_sql("expire_waiting"), {"now": now}).fetchall()
+            for row in expired:
+                self._event(
+                    connection,
+                    row["id"],
+                    now,
+                    "expired",
+                    JobState.CANCELLED,
+                    row["attempt"],
+                    None,
+                    rescuer,
+                    row["error"],
+                )
+            connection.execute(_sql("slot_forget_expired"), {"now": now})
+            connection.execute(_sql("rate_forget_expired"), {"now": now})
+        if requeued or promoted:
+            self._notifier.notify()
+        return RescueReport(
+            requeued=tuple(row["id"] for row in requeued),
+            failed=tuple(row["id"] for row in failed),
+            expired=tuple(row["id"] for row in expired),
+        )

@@ -1,0 +1,106 @@
+"""Writing new jobs on SQLite: in a transaction of the store's own, or in the caller's open
+transaction on the caller's sqlite3 connection (transactional enqueue). A job ready now wakes
+idle workers once its transaction has committed."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cargohold.records import Enqueued, NewJob
+from cargohold.states import JobState
+from cargohold.store.flow import refs_json
+from cargohold.store.sqlfiles import statement
+from cargohold.store.sqlite.flow import full_queue
+from cargohold.store.sqlite.joined import joined_cursor
+
+if TYPE_CHECKING:
+    from cargohold.store.sqlite.wakeup import Notifier
+
+_PACKAGE = "cargohold.store.sqlite"
+
+
+def _sql(name: str) -> str:
+    return statement(_PACKAGE, name)
+
+
+class SQLiteProducing:
+    """Mixed into `SQLiteStore`."""
+
+    if TYPE_CHECKING:
+        path: Path
+        _notifier: Notifier
+
+        def _write(self, *, synced: bool = True) -> AbstractContextManager[sqlite3.Connection]: ...
+
+        @staticmethod
+        def _event(
+            connection: sqlite3.Connection | sqlite3.Cursor,
+            job_id: str,
+            at: float,
+            kind: str,
+            state: str,
+            attempt: int,
+            lease_token: str | None = None,
+            worker_id: str | None = None,
+            reason: str | None = None,
+        ) -> None: ...
+
+    def enqueue(self, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
+        with self._write() as connection:
+            results, ready = self._insert_jobs(connection.cursor(), jobs, now)
+        if ready:
+            self._notifier.notify()
+        return results
+
+    def enqueue_in(self, connection: object, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
+        """Write jobs with the caller's sqlite3 connection, in the caller's transaction. The
+        caller commits, so idle workers find these jobs by polling, not by a wake-up."""
+        cursor = joined_cursor(connection, self.path)
+        return self._insert_jobs(cursor, jobs, now)[0]
+
+    def _insert_jobs(
+        self, cursor: sqlite3.Cursor, jobs: Sequence[NewJob], now: float
+    ) -> tuple[list[Enqueued], bool]:
+        """Write `jobs`; (their ids, whether one of them is ready to run now)."""
+        cursor.row_factory = sqlite3.Row
+        results = []
+        ready = False
+        for job in jobs:
+            if job.max_depth is not None:
+                existing = full_queue(cursor, job)
+                if existing is not None:  # its key is taken: the queue's depth does not matter
+                    results.append(existing)
+                    continue
+            run_at = now if job.run_at is None else job.run_at
+            row = cursor.execute(
+                _sql("enqueue"),
+                {
+                    "id": job.id,
+                    "task": job.task,
+                    "queue": job.queue,
+                    "priority": job.priority,
+                    "args": job.args,
+                    "key": job.key,
+                    "max_attempts": job.max_attempts,
+                    "run_at": run_at,
+                    "now": now,
+                    "timeout": job.timeout,
+                    "memory": job.memory,
+                    "limits": refs_json(job.limits),
+                    "rates": refs_json(job.rates),
+                    "wait_timeout": job.wait_timeout,
+                },
+            ).fetchone()
+            if row is None:
+                existing = cursor.execute(_sql("find_key"), {"key": job.key}).fetchone()
+                results.append(Enqueued(existing["id"], created=False))
+                continue
+            state = row["state"]
+            self._event(cursor, job.id, now, "enqueued", state, 0)
+            ready = ready or state == JobState.QUEUED
+            results.append(Enqueued(job.id, created=True))
+        return results, ready
