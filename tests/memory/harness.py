@@ -78,6 +78,21 @@ def makespan(records: Sequence[JobRecord]) -> float:
     return max(ends) - min(starts)
 
 
+def most_at_once(records: Sequence[JobRecord]) -> int:
+    """The most jobs that ran at the same moment (each record's last attempt)."""
+    edges = sorted(
+        edge
+        for r in records
+        if r.started_at is not None and r.finished_at is not None
+        for edge in ((r.started_at, 1), (r.finished_at, -1))
+    )
+    running = most = 0
+    for _, change in edges:  # at equal times an end (-1) sorts before a start
+        running += change
+        most = max(most, running)
+    return most
+
+
 def succeeded(records: Sequence[JobRecord]) -> int:
     return sum(1 for record in records if record.state == JobState.SUCCEEDED)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from cargohold import JobState
 from cargohold.task import Call
 from tests.memory.container import MIB, Container
-from tests.memory.harness import Burst, makespan, mib, succeeded
+from tests.memory.harness import Burst, makespan, mib, most_at_once, succeeded
 
 
 def test_a_burst_of_300_mib_jobs_never_ooms_the_container(
@@ -29,12 +29,16 @@ def test_a_burst_of_300_mib_jobs_never_ooms_the_container(
         "peak_fraction": round(container.peak / container.limit, 3),
         "makespan_s": round(makespan(records), 2),
         "sum_standalone_s": round(standalone, 2),
+        "most_at_once": most_at_once(records),
     }
+    # Timings are printed, not asserted (they depend on the machine's load): the makespan
+    # is close to the sum of standalone times when the worker admits each job as soon as
+    # the one before it has given its memory back.
     print("burst:", json.dumps(figures))
     assert figures["succeeded"] == 20
     assert container.oom_kills == 0
     assert container.peak <= 0.95 * container.limit
-    assert makespan(records) <= 1.2 * standalone
+    assert figures["most_at_once"] == 1  # two never fit together
 
 
 def test_learned_reservation_is_close_to_the_true_peak(
@@ -119,6 +123,7 @@ def test_a_mixed_burst_with_liars(container: Container, tmp_path: Path) -> None:
         "makespan_s": round(makespan(records), 2),
         "serial_makespan_s": round(makespan(serial_records), 2),
         "speedup": round(makespan(serial_records) / makespan(records), 2),
+        "most_at_once": most_at_once(records),
     }
     print("mixed:", json.dumps(figures))
     assert figures["succeeded"] == len(jobs) == succeeded(serial_records)
@@ -127,7 +132,9 @@ def test_a_mixed_burst_with_liars(container: Container, tmp_path: Path) -> None:
         assert burst.kinds(record.id) == ["enqueued", "claimed", "succeeded"], record.task
     assert all(claims <= 3 for claims in figures["liar_claims"])
     assert all("memory_killed" in burst.kinds(r.id) for r in liars)
-    assert makespan(serial_records) / makespan(records) >= 1.5
+    # Smaller jobs were packed beside each other (the speedup this buys is printed above,
+    # not asserted: it depends on the machine's load).
+    assert figures["most_at_once"] >= 2
 
 
 def test_a_warm_resource_is_evicted_to_make_room_and_reloads(
