@@ -27,8 +27,9 @@ from cargohold.units import format_size
 from cargohold.worker.endings import Endings
 from cargohold.worker.flow import FlowDuties
 from cargohold.worker.line import ClaimedLine, Pace
+from cargohold.worker.lineup import Lineup
 from cargohold.worker.memory_control import MemoryControl
-from cargohold.worker.runners import FOLLOWING_DEPTH, Runner, RunnerPool
+from cargohold.worker.runners import Runner, RunnerPool
 from cargohold.worker.waiting import Waiter
 
 if TYPE_CHECKING:
@@ -43,8 +44,6 @@ ACK_DELAY = 0.01
 """Seconds a quick job's outcome may wait for others to be persisted with it."""
 QUICK_NAP = 0.001
 """Seconds the supervisor lets pass between rounds while runners have jobs lined up."""
-MAX_CLAIM = 128
-"""Jobs claimed in one transaction, at most."""
 STALE_WORKER_AFTER_LEASES = 10
 MAX_STORE_RETRY_PAUSE = 5.0
 SAMPLE_INTERVAL = 0.02
@@ -90,6 +89,7 @@ class Supervisor:
         self.line = ClaimedLine()
         """Jobs claimed ahead, waiting for a runner (only while jobs are quick)."""
         self.pace = Pace()
+        self.lineup = Lineup(self)
         self._progress: dict[str, ProgressUpdate] = {}
         self._next_heartbeat = self._next_rescue = self._next_progress_flush = 0.0
         self._next_sample = self._next_others = 0.0
@@ -164,6 +164,11 @@ class Supervisor:
             for running in (runner.current, *runner.following)
             if running is not None
         ]
+
+    @property
+    def stopping(self) -> bool:
+        """Asked to stop: it claims nothing more."""
+        return self._stopping
 
     @property
     def stopped(self) -> bool:
@@ -285,9 +290,9 @@ class Supervisor:
     def _flush_and_claim(self, now: float, *, claim: bool = True) -> None:
         """Start what waits in the line; persist outcomes and claim work that fits, in one
         store transaction, when either is due."""
-        self._start_from_line(now)
+        self.lineup.start(now)
         offer = self._offer(now) if claim else None
-        wanted = self._jobs_to_claim() if offer is not None else 0
+        wanted = self.lineup.jobs_to_claim() if offer is not None else 0
         acks = list(self._acks)
         if not (wanted or self._acks_due(now, claim)):
             self._flush_progress(now)
@@ -319,7 +324,7 @@ class Supervisor:
             if not ok:
                 log.warning("job %s: outcome refused, the lease was lost", ack.job_id)
         self.line.extend(claims)
-        self._start_from_line(now)
+        self.lineup.start(now)
         if wanted > len(claims) and offer is not None:
             self._look_at_first_in_line(now, offer)
         self._flush_progress(now)
@@ -329,15 +334,6 @@ class Supervisor:
             updates, self._progress = list(self._progress.values()), {}
             self.store.record_progress(updates)
             self._next_progress_flush = now + PROGRESS_FLUSH_INTERVAL
-
-    def _jobs_to_claim(self) -> int:
-        """How many jobs to claim now: none while enough wait in the line."""
-        held = len(self.running_jobs) + len(self.line)
-        target = min(self.pace.jobs_to_hold(self.pool.size), MAX_CLAIM)
-        if not self.pace.quick:
-            return max(0, target - held)
-        # Quick jobs: refill once the line runs low, in one larger batch.
-        return target - held if held <= target // 2 else 0
 
     def _acks_due(self, now: float, claiming: bool) -> bool:
         """Outcomes are persisted at once, except quick jobs' which are grouped (a few
@@ -349,44 +345,6 @@ class Supervisor:
         if not claiming or not self.pace.quick or len(self._acks) >= ACK_GROUP:
             return True
         return time.monotonic() - self._oldest_ack >= ACK_DELAY
-
-    def _start_from_line(self, now: float) -> None:
-        """Give waiting claimed jobs to free runners, and quick ones to busy runners to
-        start as soon as their current job ends (sent in one message per runner)."""
-        following: dict[Runner, list[Claim]] = {}
-        while self.line and not self._stopping:
-            claim = self.line.next()
-            assert claim is not None
-            if self.pool.free_slots > 0:
-                self._dispatch(claim, now)
-                continue
-            runner = self._runner_to_follow(claim, following)
-            if runner is None:
-                self.line.put_back(claim)
-                break
-            held_back = self.flow.admit(claim, now)
-            if held_back is not None:
-                self._reject(claim, held_back)
-            else:
-                following.setdefault(runner, []).append(claim)
-        for runner, claims in following.items():
-            runner.send_following(claims, now)
-
-    def _runner_to_follow(self, claim: Claim, sending: dict[Runner, list[Claim]]) -> Runner | None:
-        """The busy runner with the fewest jobs waiting that may run `claim` next."""
-        if not self.pace.quick:
-            return None
-        most_jobs = self.settings.max_runner_jobs
-        best: Runner | None = None
-        best_load = FOLLOWING_DEPTH
-        for runner in self.pool.busy:
-            load = len(runner.following) + len(sending.get(runner, ()))
-            if load >= best_load or not runner.can_follow(claim):
-                continue
-            if most_jobs and runner.jobs_done + load + 2 > most_jobs:
-                continue  # it is recycled before it would get to this job
-            best, best_load = runner, load
-        return best
 
     def _offer(self, now: float) -> MemoryOffer | None:
         """What memory new jobs may take now; None while admission is paused."""
@@ -401,14 +359,14 @@ class Supervisor:
             return MemoryOffer(free=0, unknown_need=1)
         return offer
 
-    def _dispatch(self, claim: Claim, now: float) -> None:
+    def dispatch(self, claim: Claim, now: float) -> None:
         held_back = self.flow.admit(claim, now)  # its rate limit is used up: it waits
         if held_back is not None:
-            self._reject(claim, held_back)
+            self.reject(claim, held_back)
             return
         task = self.app.tasks.get(claim.task)
         if task is None:
-            self._reject(
+            self.reject(
                 claim,
                 Failed(
                     f"no task named {claim.task!r} is registered in this worker's app; "
@@ -418,7 +376,7 @@ class Supervisor:
             return
         capacity = self.memory.best_capacity
         if claim.need is not None and claim.need > capacity:
-            self._reject(claim, Failed(self._never_fits(claim, claim.need, capacity)))
+            self.reject(claim, Failed(self._never_fits(claim, claim.need, capacity)))
             return
         runner = self.pool.take(task.resources)
         free = self.memory.offer(self.pool.memories(), busy=bool(self.pool.busy)).free
@@ -429,7 +387,7 @@ class Supervisor:
         while reservation > free and self._evict_one(keep=runner):
             free = self.memory.offer(self.pool.memories(), busy=bool(self.pool.busy)).free
         if reservation > free:
-            self._reject(
+            self.reject(
                 claim,
                 HandedBack(
                     f"needed {format_size(reservation)} but only {format_size(free)} was free"
@@ -441,7 +399,7 @@ class Supervisor:
             self.pool.retire(runner, kill=False)
             runner = self.pool.start_one()
             if not self.memory.start_job(runner.memory, reservation):
-                self._reject(claim, HandedBack("could not set a runner's memory limit"))
+                self.reject(claim, HandedBack("could not set a runner's memory limit"))
                 return
         if self._blocked_head is not None and self._blocked_head.job_id == claim.id:
             self._blocked_head = None
@@ -476,7 +434,7 @@ class Supervisor:
                 limits=self.flow.limits,
             )
             for claim in doomed:
-                self._dispatch(claim, now)  # fails it with the explanation, or runs a smaller job
+                self.dispatch(claim, now)  # fails it with the explanation, or runs a smaller job
             return
         wanted = capacity if need is None else need
         if wanted <= offer.free:
@@ -497,7 +455,7 @@ class Supervisor:
                 return True
         return False
 
-    def _reject(self, claim: Claim, outcome: Outcome) -> None:
+    def reject(self, claim: Claim, outcome: Outcome) -> None:
         self.outcomes[type(outcome).__name__.lower()] += 1
         self._acks.append(Ack(claim.id, claim.lease_token, outcome))
 
@@ -553,7 +511,7 @@ class Supervisor:
         for claim in lost:
             log.error("job %s: lease lost before it started; dropping it", claim.id)
         for claim in self.line.remove(set(reply.cancel_requested)):
-            self._reject(claim, Cancelled("cancelled on request before it started"))
+            self.reject(claim, Cancelled("cancelled on request before it started"))
 
     def _rescue(self, now: float) -> None:
         report = self.store.rescue(self.worker_id, now)
@@ -568,7 +526,7 @@ class Supervisor:
 
     def _hand_back_line(self, reason: str) -> None:
         for claim in self.line.clear():
-            self._reject(claim, HandedBack(reason))
+            self.reject(claim, HandedBack(reason))
 
     def _hand_back_running(self, reason: str) -> None:
         for runner in self.pool.busy:
