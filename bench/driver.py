@@ -51,6 +51,17 @@ class Driver:
     def worker_command(self, python: str) -> list[str]:
         return list(self.adapter.worker_command(python))
 
+    def default_worker_command(self, python: str) -> list[str]:
+        return list(self.adapter.default_worker_command(python))
+
+    def enqueue_burst(self, n: int, mib: int, hold: float) -> float:
+        """Enqueue `n` burst jobs one call at a time; returns the time (epoch) of the first."""
+        enqueue = self.adapter.enqueue
+        started = time.time()
+        for _ in range(n):
+            enqueue("burst", [mib, hold])
+        return started
+
     def prefill(self, n: int, task: str) -> float:
         """Fill the queue with `n` jobs the fastest way the system offers (not a measurement)."""
         args = [0.0] if task == "stamp" else []

@@ -1,136 +1,95 @@
-"""The heavy-job burst in a real 512 MiB container: cargohold against a naive worker.
+"""The heavy-job burst in a real 512 MiB container, alone: cargohold, Celery, RQ and Dramatiq,
+each with its own default worker settings, and a naive pool of 3 processes.
 
-Both run the same burst (jobs that each touch 300 MiB and hold it for half a second) beside
-a 60 MiB process standing in for the web server, inside a cgroup v1 memory group created
-for the run and removed afterwards:
+Every system runs the same burst (jobs that each touch 300 MiB and hold it for half a second)
+beside a 60 MiB process standing in for the web server, inside a cgroup v1 memory group
+created for the run and removed afterwards. The same measurement is part of `bench/run.py`
+(bench/harness/burst.py describes it); this runs it without the rest.
 
-- cargohold: `cargohold worker` with its defaults (memory admission, a cgroup per runner);
-- naive: a process pool of 3 workers with no admission, the way a hand-written queue or a
-  peer's default prefork worker runs them.
+Needs root and a writable cgroup v1 memory hierarchy, Redis on 127.0.0.1:6379 for the peers
+(database 13, flushed before and after), and bench/.peers-venv (installed on first use, as
+`bench/run.py` does). Run from the repository root:
 
-Needs root and a writable cgroup v1 memory hierarchy. Run from the repository root:
+    .venv/bin/python bench/memory_burst.py [--jobs 20] [--mib 300] [--only ID ...]
 
-    .venv/bin/python bench/memory_burst.py [--jobs 20] [--mib 300]
-
-Prints, and writes to bench/results/memory_burst.json: jobs completed, OOM kills counted by
-the container, whether the web stand-in survived, the container's peak and the makespan.
+Prints, and writes to bench/results/memory_burst.json: for each system, jobs completed, OOM
+kills counted by the container, whether the web stand-in survived, the container's peak and
+the makespan (or when and why the run was stopped). Logs: bench/results/memory_burst/logs/.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import subprocess
+import signal
 import sys
-import tempfile
-import time
+from dataclasses import asdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.memory.container import MIB, Container, unavailable_reason  # noqa: E402
-from tests.memory.harness import WEB_STAND_IN, Burst, makespan, succeeded  # noqa: E402
+from bench.harness import burst, cli  # noqa: E402
+from bench.peers import PEERS  # noqa: E402
 
-NAIVE_WORKER = """
-import json, sys, time
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
-
-def job(mib):
-    block = bytearray(mib * 1024 * 1024)
-    for offset in range(0, len(block), 4096):
-        block[offset] = 1
-    time.sleep(0.5)
-    return mib
-
-jobs, mib = int(sys.argv[1]), int(sys.argv[2])
-done = 0
-start = time.monotonic()
-with ProcessPoolExecutor(3) as pool:
-    futures = [pool.submit(job, mib) for _ in range(jobs)]
-    for future in as_completed(futures):
-        try:
-            future.result()
-            done += 1
-        except BrokenProcessPool:
-            pass
-print(json.dumps({"completed": done, "seconds": time.monotonic() - start}))
-"""
+BURST_PEERS = [peer.id for peer in PEERS if peer.burst_workers is not None]
+RESULTS = REPO / "bench" / "results"
 
 
-def run_cargohold(jobs: int, mib: int, folder: Path) -> dict[str, object]:
-    container = Container(512 * MIB)
-    try:
-        burst = Burst(container, folder, web_mib=60)
-        web = container.processes[-1]
-        burst.start_worker()
-        records = burst.wait(burst.app.tasks["hog"].enqueue_many([(mib, 0.5)] * jobs), 600)
-        return {
-            "system": "cargohold",
-            "completed": succeeded(records),
-            "container_oom_kills": container.oom_kills,
-            "web_survived": web.poll() is None,
-            "container_peak_mib": round(container.peak / MIB),
-            "makespan_s": round(makespan(records), 1),
-        }
-    finally:
-        container.destroy()
-
-
-def run_naive(jobs: int, mib: int) -> dict[str, object]:
-    container = Container(512 * MIB)
-    try:
-        web = container.start([sys.executable, "-c", WEB_STAND_IN.format(mib=60)])
-        time.sleep(0.5)
-        worker = container.start(
-            [sys.executable, "-c", NAIVE_WORKER, str(jobs), str(mib)], stdout=subprocess.PIPE
-        )
-        output, _ = worker.communicate(timeout=600)
-        result = json.loads(output or b'{"completed": 0, "seconds": 0}')
-        return {
-            "system": "naive pool of 3",
-            "completed": result["completed"],
-            "container_oom_kills": container.oom_kills,
-            "web_survived": web.poll() is None,
-            "container_peak_mib": round(container.peak / MIB),
-            "makespan_s": round(result["seconds"], 1),
-        }
-    finally:
-        container.destroy()
-
-
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=20)
     parser.add_argument("--mib", type=int, default=300)
-    options = parser.parse_args()
-    reason = unavailable_reason()
+    parser.add_argument("--only", nargs="+", metavar="ID", choices=BURST_PEERS, help="systems")
+    parser.add_argument("--no-install", action="store_true", help="never touch .peers-venv")
+    options = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, cli.interrupt)  # clean up (processes, cgroups) as on Ctrl+C
+    reason = burst.unavailable()
     if reason is not None:
         print(f"memory burst: cannot run here: {reason}", file=sys.stderr)
         return 2
-    with tempfile.TemporaryDirectory() as folder:
-        rows = [
-            run_cargohold(options.jobs, options.mib, Path(folder)),
-            run_naive(options.jobs, options.mib),
+    args = cli.parse(
+        [
+            "--only",
+            *(options.only or BURST_PEERS),
+            "--burst-jobs",
+            str(options.jobs),
+            "--burst-mib",
+            str(options.mib),
+            "--results",
+            str(RESULTS / "memory_burst"),
+            *(["--no-install"] if options.no_install else []),
         ]
-    output = REPO / "bench" / "results" / "memory_burst.json"
-    output.parent.mkdir(exist_ok=True)
-    output.write_text(
-        json.dumps({"jobs": options.jobs, "mib": options.mib, "runs": rows}, indent=2)
     )
+    chosen = [peer for peer in PEERS if peer.id in args.only]
+    with cli.scratch_space(args) as (scratch, postgres):
+        context, under_test = cli.systems_under_test(args, chosen, scratch, postgres)
+        section = cli.memory_burst(context.plan, under_test)
+    plan = context.plan.burst
+    assert plan is not None
+    entries = {system.peer.id: system.entry() for system in under_test}
+    rows = burst.rows_of({"systems": entries, "memory_burst": section})
+    notes = {
+        system.peer.id: [*([system.skipped] if system.skipped else []), *system.failures]
+        for system in under_test
+        if system.skipped or system.failures
+    }
+    output = {
+        "burst": asdict(plan),
+        "runs": [{"system": system, "workers": workers, **row} for system, workers, row in rows],
+        "versions": {system.peer.id: system.version for system in under_test},
+        "notes": notes,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "memory_burst.json").write_text(json.dumps(output, indent=2) + "\n")
     print(
-        f"{options.jobs} jobs of {options.mib} MiB in a 512 MiB container "
-        "beside a 60 MiB web stand-in:"
+        f"{plan.jobs} jobs of {plan.mib} MiB in a {plan.limit_mib} MiB container "
+        f"beside a {plan.web_mib} MiB web stand-in:"
     )
-    print("| system | completed | container OOM kills | web survived | peak MiB | makespan s |")
-    print("| --- | --- | --- | --- | --- | --- |")
-    for row in rows:
-        print(
-            f"| {row['system']} | {row['completed']}/{options.jobs} | "
-            f"{row['container_oom_kills']} | {row['web_survived']} | "
-            f"{row['container_peak_mib']} | {row['makespan_s']} |"
-        )
+    print("\n".join(burst.table(rows)))
+    for system_id, lines in notes.items():
+        for line in lines:
+            print(f"note: {system_id}: {line}")
     return 0
 
 

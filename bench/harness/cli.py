@@ -3,22 +3,50 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
 import signal
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bench.harness import chart, machine, measure, peers_venv, report, services, source, systems
+from bench.harness import (
+    burst,
+    chart,
+    machine,
+    measure,
+    peers_venv,
+    report,
+    services,
+    source,
+    systems,
+)
 from bench.harness.processes import REPO
 from bench.peers import BY_ID, PEERS, Peer
 
-SMOKE = {"jobs": 50, "repeat": 1, "latency_jobs": 10, "backlog": "100,1000", "sample": 50}
-FULL = {"jobs": 5000, "repeat": 3, "latency_jobs": 200, "backlog": "10000,1000000", "sample": 2000}
+SMOKE = {
+    "jobs": 50,
+    "repeat": 1,
+    "latency_jobs": 10,
+    "backlog": "100,1000",
+    "sample": 50,
+    "burst_jobs": 3,
+    "burst_mib": 20,
+}
+FULL = {
+    "jobs": 5000,
+    "repeat": 3,
+    "latency_jobs": 200,
+    "backlog": "10000,1000000",
+    "sample": 2000,
+    "burst_jobs": 20,
+    "burst_mib": 300,
+}
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -36,6 +64,15 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         metavar="SECONDS",
         help="skip a backlog that would take longer than this to fill (default 450)",
     )
+    parser.add_argument(
+        "--burst-jobs",
+        type=int,
+        metavar="N",
+        help="jobs in the memory burst (full: 20, smoke: 3; 0 leaves the burst out)",
+    )
+    parser.add_argument(
+        "--burst-mib", type=int, metavar="MIB", help="memory each burst job uses (full: 300)"
+    )
     parser.add_argument("--only", nargs="+", metavar="ID", choices=list(BY_ID), help="systems")
     parser.add_argument(
         "--cargohold-ref",
@@ -49,9 +86,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--chart", type=Path, help="SVG chart (full: docs/images/benchmarks.svg)")
     args = parser.parse_args(argv)
     defaults = SMOKE if args.smoke else FULL
-    for name, key in (("repeat", "repeat"), ("jobs", "jobs"), ("latency_jobs", "latency_jobs")):
+    for name in ("repeat", "jobs", "latency_jobs", "burst_jobs", "burst_mib"):
         if getattr(args, name) is None:
-            setattr(args, name, defaults[key])
+            setattr(args, name, defaults[name])
     args.backlog = args.backlog or defaults["backlog"]
     args.backlog_sample = args.backlog_sample or defaults["sample"]
     if args.report is None:
@@ -78,30 +115,25 @@ def make_plan(args: argparse.Namespace) -> measure.Plan:
         backlog_timeout=15.0,
         startup_timeout=30.0,
         prefill_budget=args.prefill_budget,
+        burst=measure.BurstPlan(args.burst_jobs, args.burst_mib) if args.burst_jobs else None,
     )
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    signal.signal(signal.SIGTERM, _interrupt)  # clean up (processes, databases) as on Ctrl+C
+    signal.signal(signal.SIGTERM, interrupt)  # clean up (processes, databases) as on Ctrl+C
     chosen = [peer for peer in PEERS if args.only is None or peer.id in args.only]
-    scratch = (args.results / f"scratch-{os.getpid()}").resolve()
-    scratch.mkdir(parents=True, exist_ok=True)
-    postgres = services.Postgres()
-    document: dict[str, Any] = {
-        "command": "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "mode": "smoke" if args.smoke else "full",
-        "started_at": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        "machine": machine.describe(scratch, postgres.admin_url),
-        "systems": {},
-    }
-    try:
-        context = _context(args, chosen, scratch, postgres)
+    with scratch_space(args) as (scratch, postgres):
+        document: dict[str, Any] = {
+            "command": "python bench/run.py "
+            + " ".join(argv if argv is not None else sys.argv[1:]),
+            "mode": "smoke" if args.smoke else "full",
+            "started_at": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+            "machine": machine.describe(scratch, postgres.admin_url),
+            "systems": {},
+        }
+        context, under_test = systems_under_test(args, chosen, scratch, postgres)
         document["plan"] = {**asdict(context.plan), "latency_gap": list(context.plan.latency_gap)}
-        under_test = [systems.System(peer, context) for peer in chosen]
-        for system in under_test:
-            if system.skipped is not None:
-                print(f"bench: {system.peer.id}: skipped: {system.skipped}", flush=True)
         for number in range(1, context.plan.repeat + 1):
             for system in under_test:
                 _progress(f"round {number}/{context.plan.repeat}", system)
@@ -109,10 +141,8 @@ def main(argv: list[str] | None = None) -> int:
         for system in under_test:
             _progress("backlog", system)
             system.run((measure.backlog_scaling,), "backlog")
+        document["memory_burst"] = memory_burst(context.plan, under_test)
         document["systems"] = {system.peer.id: system.entry() for system in under_test}
-    finally:
-        postgres.drop_all()
-        shutil.rmtree(scratch, ignore_errors=True)
     document["finished_at"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     document["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     write_outputs(document, args)
@@ -120,7 +150,53 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if failed else 0
 
 
-def _interrupt(signum: int, frame: object) -> None:
+@contextlib.contextmanager
+def scratch_space(args: argparse.Namespace) -> Iterator[tuple[Path, services.Postgres]]:
+    """A scratch folder under the results, and the scratch databases: both removed at the end,
+    whatever happens."""
+    scratch = (args.results / f"scratch-{os.getpid()}").resolve()
+    scratch.mkdir(parents=True, exist_ok=True)
+    postgres = services.Postgres()
+    try:
+        yield scratch, postgres
+    finally:
+        postgres.drop_all()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def systems_under_test(
+    args: argparse.Namespace, chosen: list[Peer], scratch: Path, postgres: services.Postgres
+) -> tuple[systems.Context, list[systems.System]]:
+    context = _context(args, chosen, scratch, postgres)
+    under_test = [systems.System(peer, context) for peer in chosen]
+    for system in under_test:
+        if system.skipped is not None:
+            print(f"bench: {system.peer.id}: skipped: {system.skipped}", flush=True)
+    return context, under_test
+
+
+def memory_burst(plan: measure.Plan, under_test: list[systems.System]) -> dict[str, Any]:
+    """The memory burst, once for each system that runs it, then the naive reference: the
+    run-level part of the results (each system's row is in its own raw figures)."""
+    if plan.burst is None:
+        return {"skipped": "left out by --burst-jobs 0"}
+    reason = burst.unavailable()
+    if reason is not None:
+        print(f"bench: memory burst: skipped: {reason}", flush=True)
+        return {"skipped": reason}
+    for system in under_test:
+        if system.peer.burst_workers is not None:
+            _progress("memory burst", system)
+            system.run((burst.memory_burst,), "burst")
+    print(f"bench: memory burst: {burst.NAIVE}", flush=True)
+    try:
+        return {"skipped": None, "reference": burst.naive(plan.burst)}
+    except Exception as error:
+        print(f"bench: memory burst: {burst.NAIVE} failed: {error!r}", flush=True)
+        return {"skipped": None, "reference": {"error": f"failed: {error!r}"}}
+
+
+def interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 

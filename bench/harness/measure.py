@@ -15,6 +15,20 @@ from bench.peers.common import LedgerReader
 
 
 @dataclass(frozen=True)
+class BurstPlan:
+    """The memory burst: `jobs` jobs that each use `mib` MiB for `hold` seconds, in a container
+    of `limit_mib` beside a web stand-in of `web_mib`; a system that has not finished them
+    `timeout` seconds after the first enqueue is stopped there."""
+
+    jobs: int
+    mib: int
+    hold: float = 0.5
+    limit_mib: int = 512
+    web_mib: int = 60
+    timeout: float = 120.0
+
+
+@dataclass(frozen=True)
 class Plan:
     jobs: int
     repeat: int
@@ -28,6 +42,8 @@ class Plan:
     startup_timeout: float
     prefill_budget: float
     """Seconds a backlog may take to fill, estimated from this run's enqueue rates."""
+    burst: BurstPlan | None = None
+    """None: the memory burst is left out of this run."""
 
 
 @dataclass
@@ -59,8 +75,11 @@ class Session:
         *,
         results: Results,
         label: str,
+        python: str,
     ) -> None:
         self.driver = driver
+        self.python = python
+        """The system's interpreter (the repo's virtualenv, or bench/.peers-venv)."""
         self.worker_argv = worker_argv
         self.env = env
         self.ledger = ledger

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.harness import goals
+from bench.harness import burst, goals
 from bench.harness.metrics import Metric, best_peer, measured, metrics, summaries
 
 METHOD = """\
@@ -41,6 +41,18 @@ Redis database number of the benchmark's own.
   planner statistics are refreshed (`ANALYZE`), then freshly started workers take a sample of
   jobs off the top of the backlog; the claim rate is the jobs started per second in the ledger,
   leaving out the first 10 % of the sample (warm-up). The ratio compares the medians.
+- **Memory burst**: a cgroup v1 memory group with a hard limit (the container) is created for
+  the run; a process standing in for the web server takes its memory in it, then the
+  system's worker is started in it with the system's own default settings and given one
+  no-op job, so its start-up is not counted. The burst's jobs are then enqueued from outside
+  the container, one call each. A job counts as completed when its task, having held its
+  memory, has written its line to the ledger. OOM kills are the container's own count
+  (`oom_kill` in its `memory.oom_control`), the peak its `memory.max_usage_in_bytes`.
+  Makespan: from the first enqueue to the last completion. A run that cannot complete every
+  job is stopped when no process of the worker is left in the container, when nothing is
+  queued and nothing has been taken or completed for 10 s (the jobs not completed were lost),
+  or at the timeout. The naive pool of 3 (a `ProcessPoolExecutor` with no admission, the way
+  a hand-written queue runs jobs) is the reference.
 """
 
 
@@ -50,6 +62,7 @@ def render(document: dict[str, Any], *, chart_path: str) -> str:
         _header(document, chart_path),
         goals.render(table, document),
         _results(document, table),
+        _burst(document),
         _systems(document),
         _machine(document),
         METHOD,
@@ -97,6 +110,34 @@ def _results(document: dict[str, Any], table: dict[str, Any]) -> str:
             lines.append(f"| {name} | {metric.format(stats['median'])} | {span} | {ratio} |")
         lines.append("")
     return "\n".join(lines)
+
+
+def _burst(document: dict[str, Any]) -> str:
+    lines = ["## Heavy jobs in a 512 MiB container", ""]
+    plan = document["plan"].get("burst")
+    section = document.get("memory_burst", {})
+    if plan is None or section.get("skipped"):
+        reason = section.get("skipped") or "not part of this run"
+        return "\n".join([*lines, f"Not measured in this run: {reason}.", ""])
+    lines += [
+        f"{plan['jobs']} jobs that each use {plan['mib']} MiB and hold it for {plan['hold']:g} s, "
+        f"sent at once to a worker in a {plan['limit_mib']} MiB container beside a "
+        f"{plan['web_mib']} MiB process standing in for the web server; each worker with its "
+        "system's own defaults (commands below the table), once per system. A run that cannot "
+        f"complete every job is stopped after {plan['timeout']:g} s at most (see Method).",
+        "",
+        *burst.table(burst.rows_of(document)),
+        "",
+    ]
+    for system, entry in document["systems"].items():
+        for row in entry.get("raw", {}).get("memory_burst", []):
+            lines.append(f"- {system}: `{_command(row['worker_command'])}`")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def _command(argv: list[str]) -> str:
+    return " ".join([_short(argv[0]), *argv[1:]])
 
 
 def _order(metric: Metric, value: float) -> float:

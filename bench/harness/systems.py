@@ -81,6 +81,7 @@ class System:
                     self.context.plan,
                     results=self.results,
                     label=label,
+                    python=self.python,
                 )
                 self.worker_argv = session.worker_argv
                 for step in steps:
@@ -105,6 +106,8 @@ class System:
         if self.skipped is not None:
             status = "failed" if self.broken else "skipped"
             return {**entry, "status": status, "reason": self.skipped}
+        if self.peer.burst_workers is not None:
+            entry["burst_workers"] = self.peer.burst_workers
         measured = bool(self.results.runs)
         return {
             **entry,

@@ -22,6 +22,9 @@ class Peer:
     """The worker setting used, for the report."""
     distribution: str
     """The PyPI distribution whose version the report shows."""
+    burst_workers: str | None = None
+    """The worker's own default settings, with which it runs the memory burst, for the report;
+    None for a system the burst does not run."""
 
     @property
     def is_cargohold(self) -> bool:
@@ -30,14 +33,46 @@ class Peer:
 
 CARGOHOLD_WORKERS = "supervisor + 2 runner processes"
 PEERS: tuple[Peer, ...] = (
-    Peer("cargohold-sqlite", "cargohold_peer", "sqlite", True, CARGOHOLD_WORKERS, "cargohold"),
+    Peer(
+        "cargohold-sqlite",
+        "cargohold_peer",
+        "sqlite",
+        True,
+        CARGOHOLD_WORKERS,
+        "cargohold",
+        burst_workers="defaults: runners admitted by memory, a cgroup per runner",
+    ),
     Peer("cargohold-postgres", "cargohold_peer", "postgres", True, CARGOHOLD_WORKERS, "cargohold"),
     Peer("huey-sqlite", "huey_peer", "sqlite", False, "2 worker processes", "huey"),
     Peer("huey-redis", "huey_peer", "redis", False, "2 worker processes", "huey"),
     Peer("huey-pg", "huey_peer", "postgres", False, "2 worker processes", "huey"),
-    Peer("rq", "rq_peer", "redis", False, "worker-pool of 2 (fork per job)", "rq"),
-    Peer("dramatiq-redis", "dramatiq_peer", "redis", False, "2 processes x 8 threads", "dramatiq"),
-    Peer("celery-redis", "celery_peer", "redis", False, "prefork, concurrency 2", "celery"),
+    Peer(
+        "rq",
+        "rq_peer",
+        "redis",
+        False,
+        "worker-pool of 2 (fork per job)",
+        "rq",
+        burst_workers="`rq worker`: 1 worker, a work horse forked per job",
+    ),
+    Peer(
+        "dramatiq-redis",
+        "dramatiq_peer",
+        "redis",
+        False,
+        "2 processes x 8 threads",
+        "dramatiq",
+        burst_workers="one process per CPU x 8 threads",
+    ),
+    Peer(
+        "celery-redis",
+        "celery_peer",
+        "redis",
+        False,
+        "prefork, concurrency 2",
+        "celery",
+        burst_workers="prefork, concurrency = number of CPUs",
+    ),
     Peer(
         "procrastinate",
         "procrastinate_peer",

@@ -22,6 +22,10 @@ def make_app() -> App:
     def stamp(enqueued_at: float) -> None:
         common.stamp(enqueued_at)
 
+    @app.task
+    def burst(mib: int, hold: float) -> None:
+        common.burst(mib, hold)
+
     return app
 
 
@@ -93,4 +97,8 @@ def enqueue_bulk(task: str, argses: list[list[Any]]) -> None:
 
 
 def worker_command(python: str) -> list[str]:
-    return [python, "-m", "cargohold", "worker", f"{__name__}:app", "--concurrency", "2"]
+    return [*default_worker_command(python), "--concurrency", "2"]
+
+
+def default_worker_command(python: str) -> list[str]:
+    return [python, "-m", "cargohold", "worker", f"{__name__}:app"]

@@ -24,7 +24,12 @@ def stamp(enqueued_at: float) -> None:
     common.stamp(enqueued_at)
 
 
-TASKS = {"noop": noop, "stamp": stamp}
+@app.task
+def burst(mib: int, hold: float) -> None:
+    common.burst(mib, hold)
+
+
+TASKS = {"noop": noop, "stamp": stamp, "burst": burst}
 
 
 def setup() -> None:
@@ -48,6 +53,13 @@ def remaining() -> int:
 def worker_command(python: str) -> list[str]:
     celery = str(Path(python).parent / "celery")
     return [celery, "-A", __name__, "worker", "--pool", "prefork", "-c", "2", "-l", "WARNING"]
+
+
+def default_worker_command(python: str) -> list[str]:
+    """The prefork pool with its default concurrency (the number of CPUs), prefetching and
+    acking (on start)."""
+    celery = str(Path(python).parent / "celery")
+    return [celery, "-A", __name__, "worker", "-l", "WARNING"]
 
 
 def close() -> None:

@@ -10,6 +10,11 @@ way, and these module-level functions, which the driver calls:
     worker_command(python)       argv of its worker with the settings the report names
     close()                      release connections
 
+A system that runs the memory burst (its peer has `burst_workers`) also defines a third task,
+`burst(mib, hold)`, whose body is `common.burst`, and:
+
+    default_worker_command(python)   argv of its worker with the system's own defaults
+
 Only the standard library here: it is imported by both interpreters.
 """
 
@@ -36,8 +41,22 @@ def stamp(enqueued_at: float) -> None:
 
     One O_APPEND write of one short line is atomic, so concurrent workers never interleave.
     """
+    _append(f"{enqueued_at!r} {time.time()!r}\n".encode())
+
+
+def burst(mib: int, hold: float) -> None:
+    """The memory burst's task body: really use `mib` MiB (write every page), hold it for
+    `hold` seconds, then append (started at, finished at) to the ledger."""
     started_at = time.time()
-    line = f"{enqueued_at!r} {started_at!r}\n".encode()
+    block = bytearray(mib * 1024 * 1024)
+    for offset in range(0, len(block), 4096):
+        block[offset] = 1
+    time.sleep(hold)
+    del block
+    _append(f"{started_at!r} {time.time()!r}\n".encode())
+
+
+def _append(line: bytes) -> None:
     fd = os.open(os.environ[LEDGER_ENV], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         os.write(fd, line)

@@ -24,7 +24,12 @@ def stamp(enqueued_at: float) -> None:
     common.stamp(enqueued_at)
 
 
-TASKS = {"noop": noop, "stamp": stamp}
+@dramatiq.actor
+def burst(mib: int, hold: float) -> None:
+    common.burst(mib, hold)
+
+
+TASKS = {"noop": noop, "stamp": stamp, "burst": burst}
 
 
 def setup() -> None:
@@ -46,6 +51,11 @@ def remaining() -> int:
 
 def worker_command(python: str) -> list[str]:
     return [str(Path(python).parent / "dramatiq"), __name__, "--processes", "2"]
+
+
+def default_worker_command(python: str) -> list[str]:
+    """One worker process per CPU, 8 threads each: dramatiq's defaults."""
+    return [str(Path(python).parent / "dramatiq"), __name__]
 
 
 def close() -> None:

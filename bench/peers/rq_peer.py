@@ -22,7 +22,11 @@ def stamp(enqueued_at: float) -> None:
     common.stamp(enqueued_at)
 
 
-TASKS = {"noop": noop, "stamp": stamp}
+def burst(mib: int, hold: float) -> None:
+    common.burst(mib, hold)
+
+
+TASKS = {"noop": noop, "stamp": stamp, "burst": burst}
 _queues: list[Queue] = []
 """The driver's queue, made on first use."""
 
@@ -54,6 +58,12 @@ def remaining() -> int:
 def worker_command(python: str) -> list[str]:
     rq = str(Path(python).parent / "rq")
     return [rq, "worker-pool", "-n", "2", "-u", common.url(), "--quiet", QUEUE]
+
+
+def default_worker_command(python: str) -> list[str]:
+    """`rq worker`: one worker, which forks a work horse for each job."""
+    rq = str(Path(python).parent / "rq")
+    return [rq, "worker", "-u", common.url(), "--quiet", QUEUE]
 
 
 def close() -> None:

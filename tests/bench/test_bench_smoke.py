@@ -1,5 +1,6 @@
 """The benchmark harness in smoke mode, so that it cannot rot: tiny sizes, cargohold on
-SQLite only, nothing installed, nothing fetched."""
+SQLite only, nothing installed, nothing fetched; the memory burst with 3 jobs of 20 MiB where
+a cgroup v1 container can be made (root), else its reason for skipping."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.memory.container import unavailable_reason
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -46,8 +49,20 @@ def test_smoke_run_measures_cargohold_on_sqlite_and_writes_its_report(tmp_path: 
     assert 5 < runs["memory_pss"][0] < runs["memory_rss"][0]
     assert len(entry["raw"]["latency_ms"][0]) == 10
 
+    # And the tiny memory burst ran in its container, or says why it could not
+    burst = document["memory_burst"]
+    if burst["skipped"] is None:
+        [row] = entry["raw"]["memory_burst"]
+        assert (row["completed"], row["jobs"], row["ended"]) == (3, 3, "all done")
+        assert row["container_oom_kills"] == 0 and row["web_survived"]
+        assert 0 < row["makespan_s"] < 60
+        assert burst["reference"]["completed"] == 3
+    else:
+        assert burst["skipped"] == unavailable_reason()
+
     # And the report and chart are written, and nothing is left behind
     report = (results / "smoke.md").read_text()
     assert "| **cargohold-sqlite** |" in report
+    assert "## Heavy jobs in a 512 MiB container" in report
     assert (results / "smoke.svg").read_text().startswith("<svg")
     assert not list(results.glob("scratch-*"))
