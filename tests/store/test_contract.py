@@ -482,6 +482,17 @@ def test_claim_with_memory_takes_jobs_that_fit_and_lets_small_ones_pass(store: S
     assert [c.need for c in claims] == [40 * MIB + RUNNER_OVERHEAD] * 2
 
 
+def test_claim_with_memory_finds_a_job_that_fits_behind_many_that_do_not(store: Store) -> None:
+    from cargohold.memory.admission import MemoryOffer
+
+    for n in range(4):
+        enqueue_one(store, T0 + n, memory=300 * MIB)
+    small = enqueue_one(store, T0 + 5, memory=40 * MIB)
+    offer = MemoryOffer(free=100 * MIB, unknown_need=100 * MIB)
+    claims = store.claim(WORKER, None, 2, LEASE, T0 + 6, memory=offer)
+    assert [c.id for c in claims] == [small]
+
+
 def test_a_job_of_unknown_need_runs_alone(store: Store) -> None:
     from cargohold.memory.admission import MemoryOffer
 

@@ -94,6 +94,21 @@ def test_claim_with_memory_respects_limits_too(store: Store) -> None:
     assert store.head_need(None, T0 + 5, limits={"api": 2}) is None
 
 
+def test_claim_with_memory_takes_jobs_under_limits_in_their_place_in_line(store: Store) -> None:
+    from cargohold.memory.admission import MemoryOffer
+
+    offer = MemoryOffer(free=1 << 40, unknown_need=1)
+    api = (("api", "t1"),)
+    first = enqueue_one(store, T0, memory=1)
+    limited = enqueue_one(store, T0 + 1, limits=api, memory=1)
+    after = enqueue_one(store, T0 + 2, memory=1)
+    enqueue_one(store, T0 + 3, limits=api, memory=1)  # its limit is full once `limited` runs
+    last = enqueue_one(store, T0 + 4, memory=1)
+    claims = store.claim(WORKER, None, 5, LEASE, T0 + 5, memory=offer, limits={"api": 1})
+    assert [c.id for c in claims] == [first, limited, after, last]
+    assert [h.job_id for h in store.limit_holders("api", "t1", T0 + 5)] == [limited]
+
+
 def test_heartbeat_extends_the_slots_of_running_jobs_and_rescue_frees_lost_ones(
     store: Store,
 ) -> None:

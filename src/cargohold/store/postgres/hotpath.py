@@ -11,8 +11,10 @@ from typing import Any
 
 from cargohold.memory.admission import RUNNER_OVERHEAD, MemoryOffer, learned_reservation, remember
 from cargohold.outcome import Succeeded
-from cargohold.records import Ack, Claim
+from cargohold.records import Ack, Claim, LimitRef
 from cargohold.states import JobState
+from cargohold.store import fitting
+from cargohold.store.fitting import InLine
 from cargohold.store.flow import capacities_json, refs_json
 from cargohold.store.postgres import rows
 from cargohold.store.postgres.database import Tx
@@ -52,14 +54,82 @@ def claim(tx: Tx, request: ClaimRequest) -> list[Claim]:
         return [rows.claim(row) for row in tx.rows("claim_recover", params)]
     if request.limits:  # counting a limit's slots and taking one must be one step
         tx.one("limits_lock")
+    tx.one("claim_settings")
     if request.memory is not None:
-        return _claim_fitting(tx, params, request.limit, request.memory)
+        return _claim_window(tx, params, request)
     # Jobs under no limit in one statement, then those under limits one by one.
     name = "claim" if request.queues is None else "claim_from_queues"
     claims = [rows.claim(row) for row in tx.rows(name, params)]
     if request.limits and len(claims) < request.limit:
         claims += _claim_fitting(tx, params, request.limit - len(claims), None)
     return claims
+
+
+def _claim_window(tx: Tx, params: dict[str, Any], request: ClaimRequest) -> list[Claim]:
+    """Claim the first jobs in line whose needs add up within the offer in one statement,
+    the common case. If that run ended early (a job did not fit, a job under limits), go on
+    through the jobs it locked (`fitting.choose`) and, if jobs may wait further back, look
+    for them one by one with what is left of the offer."""
+    offer = request.memory
+    assert offer is not None
+    if offer.free <= 0:
+        return []
+    found = tx.rows(
+        "claim_window", {**params, "free": offer.free, "unknown_need": offer.unknown_need}
+    )
+    claims = [rows.claim(row) for row in found if row["lease_token"] is not None]
+    if len(claims) == request.limit:
+        return claims
+    free = offer.free - sum(offer.unknown_need if c.need is None else c.need for c in claims)
+    rest = MemoryOffer(free=free, unknown_need=free + 1 if claims else offer.unknown_need)
+    line = [rows.in_line(row) for row in found if row["lease_token"] is None]
+    held = _slots_held(tx, line, request) if request.limits else None
+    choice = fitting.choose(line, request.limit - len(claims), rest, request.limits, held)
+    claims += _take(tx, params, choice.taken)
+    wanted = request.limit - len(claims)
+    if wanted > 0 and len(found) == request.limit and choice.rest.free > 0:
+        claims += _claim_fitting(tx, params, wanted, choice.rest)
+    return claims
+
+
+def _slots_held(tx: Tx, line: list[InLine], request: ClaimRequest) -> dict[LimitRef, int]:
+    """The live slots of every limit (and key) a job of `line` is under."""
+    refs = sorted({ref for job in line for ref in job.limits})
+    if not refs:
+        return {}
+    found = tx.rows(
+        "slot_counts",
+        {"names": [n for n, _ in refs], "keys": [k for _, k in refs], "now": request.now},
+    )
+    return {(row["name"], row["key"]): row["n"] for row in found}
+
+
+def _take(tx: Tx, params: dict[str, Any], taken: Sequence[InLine]) -> list[Claim]:
+    """Move the chosen jobs to running (with their events), and take their slots."""
+    if not taken:
+        return []
+    ids, needs = [job.id for job in taken], [job.need for job in taken]
+    found = {
+        row["id"]: rows.claim(row)
+        for row in tx.rows("claim_chosen", {**params, "ids": ids, "needs": needs})
+    }
+    claims = [found[job_id] for job_id in ids if job_id in found]  # in line order
+    for claimed in claims:
+        if claimed.limits:
+            _take_slots(tx, params, claimed)
+    return claims
+
+
+def _take_slots(tx: Tx, params: dict[str, Any], claimed: Claim) -> None:
+    tx.run(
+        "claim_slots",
+        {
+            **params,
+            "lease_token": claimed.lease_token,
+            "job_id": claimed.id,
+            "job_limits": refs_json(claimed.limits),
+        },
+    )
 
 
 UNBOUNDED = 2**62
@@ -81,15 +151,7 @@ def _claim_fitting(
         claimed = rows.claim(row)
         claims.append(claimed)
         if claimed.limits:
-            tx.run(
-                "claim_slots",
-                {
-                    **params,
-                    "lease_token": claimed.lease_token,
-                    "job_id": claimed.id,
-                    "job_limits": refs_json(claimed.limits),
-                },
-            )
+            _take_slots(tx, params, claimed)
         if memory is not None:
             free -= unknown_need if claimed.need is None else claimed.need
             unknown_need = free + 1  # a never-measured task only ever starts alone

@@ -18,6 +18,7 @@ from cargohold.outcome import (
 from cargohold.records import Ack, Claim, JobRecord, TaskStats, WorkerInfo
 from cargohold.states import JobState
 from cargohold.store import rowmaps
+from cargohold.store.fitting import InLine
 from cargohold.store.flow import refs_of
 
 _JOB_FIELDS = tuple(f.name for f in fields(JobRecord))
@@ -70,6 +71,10 @@ def claim(row: dict[str, Any]) -> Claim:
     values = {name: row[name] for name in _CLAIM_FIELDS}
     values["limits"], values["rates"] = refs_of(row["limits"]), refs_of(row["rates"])
     return Claim(**values)
+
+
+def in_line(row: dict[str, Any]) -> InLine:
+    return InLine(row["id"], row["need"], refs_of(row["limits"]))
 
 
 def job_record(row: dict[str, Any]) -> JobRecord:
