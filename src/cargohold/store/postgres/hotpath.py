@@ -4,13 +4,13 @@ without applying anything twice."""
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from cargohold.memory.admission import RUNNER_OVERHEAD, MemoryOffer, learned_reservation, remember
-from cargohold.outcome import Succeeded
 from cargohold.records import Ack, Claim, LimitRef
 from cargohold.states import JobState
 from cargohold.store import fitting
@@ -159,47 +159,69 @@ def _claim_fitting(
 
 
 def ack(tx: Tx, worker_id: str, acks: Sequence[Ack], now: float) -> list[bool]:
-    accepted: list[bool] = []
+    """One statement per kind of outcome, then one for the statistics of the tasks that
+    succeeded."""
+    accepted = [False] * len(acks)
+    first: dict[tuple[str, str], int] = {}  # a later outcome of the same attempt is refused
+    for index, one in enumerate(acks):
+        first.setdefault((one.job_id, one.lease_token), index)
+    by_kind: dict[str, list[int]] = {}
+    for _, index in sorted(first.items()):  # jobs locked in id order by every worker
+        by_kind.setdefault(rows.ack_kind(acks[index]), []).append(index)
     ready: list[str] = []
-    learned: dict[str, list[tuple[int | None, float]]] = {}
-    if acks:  # an attempt's end, whatever it was, frees the slots it held
-        tx.run("slot_release", {"tokens": [one.lease_token for one in acks]})
-    for one in acks:
-        name, params = rows.ack_statement(one, worker_id, now)
-        row = tx.one(name, params)
-        if row is None:
-            # Refused, unless an earlier try of this very call landed it.
-            accepted.append(tx.commit_unknown and tx.one("ack_landed", params) is not None)
-            continue
-        accepted.append(True)
-        if row["state"] == JobState.QUEUED:
-            ready.append(row["queue"])
-        if isinstance(one.outcome, Succeeded):
-            run = (one.peak_memory, now - row["started_at"])
-            learned.setdefault(row["task"], []).append(run)
-    for task in sorted(learned):  # one lock order for every worker: no deadlock
-        _learn(tx, task, learned[task], now)
+    learned: dict[str, TaskRuns] = {}
+    for kind, indexes in sorted(by_kind.items()):
+        batch = [acks[i] for i in indexes]
+        for row in tx.rows(f"ack_{kind}", rows.ack_params(batch, worker_id, now)):
+            index = first[row["id"], row["lease_token"]]
+            accepted[index] = True
+            if row["state"] == JobState.QUEUED:
+                ready.append(row["queue"])
+            if kind == "succeeded":  # its task's statistics came with it, locked
+                runs = learned.setdefault(row["task"], TaskRuns(row["peaks"], row["durations"]))
+                runs.add(acks[index].peak_memory, now - row["started_at"])
+    if tx.commit_unknown:  # refused, unless an earlier try of this very call landed them
+        refused = [i for i in first.values() if not accepted[i]]
+        for index in _landed(tx, worker_id, refused, acks):
+            accepted[index] = True
+    if learned:
+        saved = [runs.saved(task) for task, runs in sorted(learned.items())]
+        tx.run("save_task_stats", {"learned": json.dumps(saved), "now": now})
     tx.notify(ready)
     return accepted
 
 
-def _learn(tx: Tx, task: str, runs: list[tuple[int | None, float]], now: float) -> None:
-    """Remember successful runs' peak memory and duration for their task."""
-    row = tx.one("lock_task_stats", {"task": task, "now": now})
-    assert row is not None
-    peaks: list[int] = list(row["peaks"])
-    durations: list[float] = list(row["durations"])
-    for peak, duration in runs:
+def _landed(tx: Tx, worker_id: str, indexes: list[int], acks: Sequence[Ack]) -> list[int]:
+    """Those of `acks[indexes]` whose outcome is already persisted (their event is there)."""
+    if not indexes:
+        return []
+    params = {
+        "job_ids": [acks[i].job_id for i in indexes],
+        "lease_tokens": [acks[i].lease_token for i in indexes],
+        "kinds": [rows.ack_kind(acks[i]) for i in indexes],
+        "worker_id": worker_id,
+    }
+    found = {(row["job_id"], row["lease_token"]) for row in tx.rows("ack_landed", params)}
+    return [i for i in indexes if (acks[i].job_id, acks[i].lease_token) in found]
+
+
+@dataclass(slots=True)
+class TaskRuns:
+    """What a task's statistics become with the successful runs of one call: its recent
+    peaks and durations as read (locked), then each run remembered."""
+
+    peaks: list[int]
+    durations: list[float]
+
+    def add(self, peak: int | None, duration: float) -> None:
         if peak is not None:
-            peaks = [int(p) for p in remember(peaks, peak)]
-        durations = remember(durations, round(duration, 6))
-    tx.run(
-        "save_task_stats",
-        {
+            self.peaks = [int(p) for p in remember(self.peaks, peak)]
+        self.durations = remember(self.durations, round(duration, 6))
+
+    def saved(self, task: str) -> dict[str, Any]:
+        return {
             "task": task,
-            "peaks": peaks,
-            "durations": durations,
-            "learned_memory": learned_reservation(peaks),
-            "now": now,
-        },
-    )
+            "peaks": self.peaks,
+            "durations": self.durations,
+            "learned_memory": learned_reservation(self.peaks),
+        }
