@@ -196,6 +196,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--enqueue-jobs", type=int, default=2000, help="single enqueues (2000)")
     parser.add_argument("--bulk-size", type=int, default=20000, help="jobs per bulk call (20000)")
     parser.add_argument("--no-enqueue", action="store_true", help="measure the drain only")
+    parser.add_argument("--no-drain", action="store_true", help="measure enqueue only")
     parser.add_argument("--json", help="write every run's figure to this file")
     return parser.parse_args(argv)
 
@@ -204,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parse(argv)
     results = Results()
     for kind in ("fresh", "stale"):
-        if args.stats in (kind, "both"):
+        if args.stats in (kind, "both") and not args.no_drain:
             measure_drain(args, results, stale_stats=kind == "stale")
     if not args.no_enqueue:
         measure_enqueue(args, results)

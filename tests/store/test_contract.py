@@ -182,6 +182,17 @@ def test_concurrent_claims_never_share_a_job(store: Store) -> None:
     assert len(claimed) == 200 and len(set(claimed)) == 200
 
 
+def test_one_enqueue_call_writes_a_key_once_and_names_its_holder_after(store: Store) -> None:
+    first, twin, other = new_job(key="k1"), new_job(key="k1"), new_job()
+    results = store.enqueue([first, twin, other], T0)
+    assert [(r.id, r.created) for r in results] == [
+        (first.id, True),
+        (first.id, False),
+        (other.id, True),
+    ]
+    assert kinds(store, first.id) == ["enqueued"] and store.get_job(twin.id) is None
+
+
 # -- ack --------------------------------------------------------------------------------------
 
 

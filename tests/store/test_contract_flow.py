@@ -221,6 +221,14 @@ def test_enqueue_into_a_full_queue_is_refused_and_writes_nothing(store: Store) -
     assert store.enqueue([new_job(queue="other", max_depth=2)], T0)[0].created
 
 
+def test_a_job_with_a_max_depth_counts_the_jobs_written_before_it_not_after(
+    store: Store,
+) -> None:
+    jobs = [new_job(queue="q"), new_job(queue="q", max_depth=2), new_job(queue="q")]
+    assert all(result.created for result in store.enqueue(jobs, T0))
+    assert len(store.find_jobs(JobFilter(queues=("q",)))) == 3
+
+
 def test_a_known_key_is_returned_even_from_a_full_queue(store: Store) -> None:
     first = store.enqueue([new_job(queue="q", key="evt", max_depth=1)], T0)[0]
     again = store.enqueue([new_job(queue="q", key="evt", max_depth=1)], T0 + 1)[0]

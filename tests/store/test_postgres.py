@@ -117,12 +117,49 @@ def commit_lost_once(monkeypatch: pytest.MonkeyPatch) -> Any:
     return armed
 
 
+@pytest.fixture
+def answer_lost_once(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Make the next run of the statement named by `armed["on"]` reach the server, then
+    break the connection before its answer arrives. In autocommit mode the statement has
+    committed, and the client cannot know it."""
+    from cargohold.store.postgres import database
+
+    real_rows = database.Tx.rows
+    armed: dict[str, str | None] = {"on": None}
+
+    def rows(tx: Any, name: str, params: Any = None) -> Any:
+        found = real_rows(tx, name, params)
+        if armed["on"] == name:
+            armed["on"] = None
+            tx.connection.pgconn.finish()
+            raise psycopg.OperationalError("server closed the connection unexpectedly")
+        return found
+
+    monkeypatch.setattr(database.Tx, "rows", rows)
+    return armed
+
+
+def test_a_lost_answer_of_enqueue_writes_the_job_once(
+    pg: PostgresStore, answer_lost_once: Any
+) -> None:
+    """Jobs without a queue depth to check are written by one statement in autocommit."""
+    job, other = new_job(key="k1"), new_job()
+    answer_lost_once["on"] = "enqueue"
+    results = pg.enqueue([job, other], T0)
+    assert [(r.id, r.created) for r in results] == [(job.id, True), (other.id, True)]
+    assert answer_lost_once["on"] is None, "the fault was injected"
+    assert len(pg.find_jobs(JobFilter())) == 2
+    assert kinds(pg, job.id) == ["enqueued"] and kinds(pg, other.id) == ["enqueued"]
+
+
 def test_a_lost_commit_of_enqueue_writes_the_job_once(
     pg: PostgresStore, commit_lost_once: Any
 ) -> None:
-    job = new_job(key="k1")
+    """A job with a queue depth to check is written in a transaction."""
+    job = new_job(key="k1", max_depth=10)
     commit_lost_once["on"] = True
     [result] = pg.enqueue([job], T0)
+    assert commit_lost_once["on"] is False, "the fault was injected"
     assert (result.id, result.created) == (job.id, True)
     assert len(pg.find_jobs(JobFilter())) == 1
     assert kinds(pg, job.id) == ["enqueued"]

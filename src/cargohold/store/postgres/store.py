@@ -81,7 +81,9 @@ class PostgresStore(PostgresFlow):
 
     def enqueue(self, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
         return self._database.transaction(
-            lambda tx: producing.enqueue(tx, jobs, now), what="enqueue"
+            lambda tx: producing.enqueue(tx, jobs, now),
+            what="enqueue",
+            one_write=producing.one_write(jobs),
         )
 
     def enqueue_in(self, connection: object, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
