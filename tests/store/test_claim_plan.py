@@ -12,6 +12,17 @@ from typing import Any
 import pytest
 
 from cargohold.memory.admission import RUNNER_OVERHEAD
+from cargohold.outcome import (
+    Cancelled,
+    Failed,
+    HandedBack,
+    MemoryKilled,
+    Outcome,
+    Retrying,
+    Snoozed,
+    Succeeded,
+)
+from cargohold.records import Ack
 from cargohold.store.sqlfiles import statement
 from cargohold.store.sqlite.store import SQLiteStore
 
@@ -22,6 +33,15 @@ READY_INDEXES = {"jobs_ready", "jobs_ready_by_queue"}
 CLAIMS = ["claim", "claim_from_queues", "claim_fitting"]
 SEARCH_JOBS = ["SEARCH", "jobs", "USING", "INDEX"]
 SEARCH_J = ["SEARCH", "j", "USING", "INDEX"]
+ACK_KINDS: dict[str, Outcome] = {
+    "succeeded": Succeeded("1"),
+    "retrying": Retrying(NOW + 1, "e", "tb"),
+    "snoozed": Snoozed(NOW + 1, "r"),
+    "failed": Failed("e", "tb"),
+    "cancelled": Cancelled("r"),
+    "handed_back": HandedBack("r"),
+    "memory_killed": MemoryKilled(NOW + 1, "e", 1),
+}
 
 # Given: QUEUED ready jobs over 5 queues and 3 priorities, FINISHED succeeded ones.
 _ROWS = """
@@ -148,19 +168,27 @@ def _sqlite_steps(path: Path, name: str, queues: list[str]) -> int:
 # -- PostgreSQL: EXPLAIN ----------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def postgres_plan_url(postgres_databases: Any, postgres_template: str) -> Iterator[str]:
+@pytest.fixture(scope="module", params=["analyzed", "stale"])
+def postgres_plan_url(
+    request: pytest.FixtureRequest, postgres_databases: Any, postgres_template: str
+) -> Iterator[str]:
+    """`analyzed`: statistics taken with the jobs in place. `stale`: taken while the table was
+    empty, before a burst of jobs (autovacuum off, so they stay stale)."""
     import psycopg
 
     name = postgres_databases.create("plan", template=postgres_template)
     url: str = postgres_databases.url(name)
     try:
         with psycopg.connect(url, autocommit=True) as connection:
+            if request.param == "stale":
+                connection.execute("ALTER TABLE jobs SET (autovacuum_enabled = false)")
+                connection.execute("ANALYZE jobs")
             rows = _ROWS.replace("printf('%026d', n)", "lpad(n::text, 26, '0')").replace(
                 "FROM numbers", f"FROM generate_series(1, {QUEUED + FINISHED}) AS n"
             )
             connection.execute(f"INSERT INTO {_COLUMNS} " + rows.format(queued=QUEUED, now=NOW))
-            connection.execute("ANALYZE jobs")
+            if request.param == "analyzed":
+                connection.execute("ANALYZE jobs")
         yield url
     finally:
         postgres_databases.drop(name)
@@ -173,28 +201,67 @@ def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
+def _postgres_plan(
+    url: str, name: str, plan_cache_mode: str, params: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """The plan nodes on `jobs` of the statement `name`, run (and rolled back) as the store
+    runs it (a claim after `claim_settings`), prepared; with a custom plan as for its first
+    few runs (before the driver prepares it), or with the generic plan."""
+    import psycopg
+
+    sql = statement("cargohold.store.postgres", name)
+    if params is None:
+        params = {**_params(), "queues": ["q1", "q3"], "ids": ["0" * 26], "needs": [None]}
+    with (
+        psycopg.connect(url, autocommit=True) as connection,
+        connection.transaction(force_rollback=True),
+    ):
+        if name.startswith("claim"):
+            connection.execute(statement("cargohold.store.postgres", "claim_settings"))
+        connection.execute(f"SET LOCAL plan_cache_mode = {plan_cache_mode}")
+        [(measured,)] = connection.execute(
+            f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params, prepare=True
+        ).fetchall()
+    return [n for n in _nodes(measured[0]["Plan"]) if n.get("Relation Name") == "jobs"]
+
+
 @pytest.mark.parametrize("plan_cache_mode", ["force_custom_plan", "force_generic_plan"])
-@pytest.mark.parametrize("name", CLAIMS)
+@pytest.mark.parametrize("name", [*CLAIMS, "claim_window"])
 def test_postgres_claim_uses_the_ready_index(
     postgres_plan_url: str, name: str, plan_cache_mode: str
 ) -> None:
     """Both the plan for these very values and the generic plan a prepared statement
-    switches to after a few runs."""
-    import psycopg
-
-    sql = statement("cargohold.store.postgres", name)
-    params = {**_params(), "queues": ["q1", "q3"]}
-    with psycopg.connect(postgres_plan_url, autocommit=True) as connection:
-        connection.execute(f"SET plan_cache_mode = {plan_cache_mode}")
-        # When: the claim runs (inside a transaction rolled back afterwards).
-        with connection.transaction(force_rollback=True):
-            [(measured,)] = connection.execute(
-                f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params, prepare=True
-            ).fetchall()
+    switches to after a few runs, with fresh statistics and with stale ones."""
+    # When: the claim runs (inside a transaction rolled back afterwards).
+    on_jobs = _postgres_plan(postgres_plan_url, name, plan_cache_mode)
     # Then: the ready jobs are found through their index, and no step reads every job...
-    on_jobs = [n for n in _nodes(measured[0]["Plan"]) if n.get("Relation Name") == "jobs"]
     ready = [n for n in on_jobs if n.get("Index Name") in READY_INDEXES]
     assert ready, on_jobs
     assert not any(n["Node Type"] in ("Seq Scan", "Bitmap Heap Scan") for n in on_jobs), on_jobs
     # ...and it stops after the few rows it claims instead of reading 100,000.
     assert all(n["Actual Rows"] <= 4 for n in ready), ready
+
+
+@pytest.mark.parametrize("plan_cache_mode", ["force_custom_plan", "force_generic_plan"])
+def test_postgres_claim_moves_the_chosen_jobs_by_their_key(
+    postgres_plan_url: str, plan_cache_mode: str
+) -> None:
+    on_jobs = _postgres_plan(postgres_plan_url, "claim_chosen", plan_cache_mode)
+    assert [n.get("Index Name") for n in on_jobs if "Scan" in n["Node Type"]] == ["jobs_pkey"]
+
+
+@pytest.mark.parametrize("plan_cache_mode", ["force_custom_plan", "force_generic_plan"])
+@pytest.mark.parametrize("kind", list(ACK_KINDS))
+def test_postgres_ack_reads_its_jobs_not_the_table(
+    postgres_plan_url: str, kind: str, plan_cache_mode: str
+) -> None:
+    """By key, or among the running jobs (which the planner may prefer while few run), never
+    through every job: here none runs, and no step reads more than the 5 jobs named."""
+    from cargohold.store.postgres import rows
+
+    ids = [str(n).zfill(26) for n in range(1, 6)]
+    params = rows.ack_params([Ack(job_id, "token", ACK_KINDS[kind]) for job_id in ids], "w", NOW)
+    on_jobs = _postgres_plan(postgres_plan_url, f"ack_{kind}", plan_cache_mode, params)
+    scans = [n for n in on_jobs if "Scan" in n["Node Type"]]
+    assert scans and all(n["Node Type"] in ("Index Scan", "Index Only Scan") for n in scans)
+    assert all(n["Actual Rows"] <= 5 and n.get("Rows Removed by Filter", 0) <= 5 for n in scans)

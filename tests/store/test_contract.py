@@ -182,6 +182,17 @@ def test_concurrent_claims_never_share_a_job(store: Store) -> None:
     assert len(claimed) == 200 and len(set(claimed)) == 200
 
 
+def test_one_enqueue_call_writes_a_key_once_and_names_its_holder_after(store: Store) -> None:
+    first, twin, other = new_job(key="k1"), new_job(key="k1"), new_job()
+    results = store.enqueue([first, twin, other], T0)
+    assert [(r.id, r.created) for r in results] == [
+        (first.id, True),
+        (first.id, False),
+        (other.id, True),
+    ]
+    assert kinds(store, first.id) == ["enqueued"] and store.get_job(twin.id) is None
+
+
 # -- ack --------------------------------------------------------------------------------------
 
 
@@ -285,6 +296,61 @@ def test_handed_back_jobs_run_again_without_losing_an_attempt(store: Store) -> N
     job = store.get_job(job_id)
     assert job is not None and (job.state, job.attempt) == (JobState.QUEUED, 0)
     assert store.claim(OTHER, None, 1, LEASE, T0 + 1)[0].attempt == 1
+
+
+def test_one_ack_call_persists_outcomes_of_every_kind_each_in_its_place(store: Store) -> None:
+    from cargohold.outcome import MemoryKilled
+
+    # Given: nine running jobs, two of them under a limit.
+    ids = [
+        enqueue_one(store, T0 + n / 10, limits=(("api", ""),) if n in (0, 3) else ())
+        for n in range(9)
+    ]
+    claims = {c.id: c for c in store.claim(WORKER, None, 9, LEASE, T0 + 1, limits={"api": 2})}
+    outcomes = [
+        Succeeded("1"),
+        Retrying(T0 + 30, "boom", "tb"),
+        Snoozed(T0 + 5, "later"),
+        Failed("bad", "tb"),
+        Cancelled("asked"),
+        HandedBack("shutdown"),
+        MemoryKilled(T0 + 9, "outgrew", 64 * 2**20),
+        Succeeded("2"),
+        Succeeded("3"),
+    ]
+    acks = [Ack(ids[n], claims[ids[n]].lease_token, o) for n, o in enumerate(outcomes)]
+    acks.insert(4, Ack(ids[1], "not-its-token", Failed("late")))
+    acks.append(Ack(ids[7], claims[ids[7]].lease_token, Failed("again")))
+    # When: their outcomes are persisted in one call, with one from a stale lease and a
+    # second outcome for the same attempt.
+    accepted = store.ack(WORKER, acks, T0 + 2)
+    # Then: each answer is in its outcome's place, and each job got its own outcome.
+    assert accepted == [True] * 4 + [False] + [True] * 5 + [False]
+    jobs = [store.get_job(job_id) for job_id in ids]
+    assert [job.state for job in jobs if job is not None] == [
+        JobState.SUCCEEDED,
+        JobState.SCHEDULED,
+        JobState.SCHEDULED,
+        JobState.FAILED,
+        JobState.CANCELLED,
+        JobState.QUEUED,
+        JobState.SCHEDULED,
+        JobState.SUCCEEDED,
+        JobState.SUCCEEDED,
+    ]
+    assert [job.result for job in jobs if job is not None][7:] == ["2", "3"]
+    assert [kinds(store, job_id)[-1] for job_id in ids] == [
+        "succeeded",
+        "retrying",
+        "snoozed",
+        "failed",
+        "cancelled",
+        "handed_back",
+        "memory_killed",
+        "succeeded",
+        "succeeded",
+    ]
+    assert store.limit_holders("api", "", T0 + 2) == []  # the attempts' slots are free
 
 
 def test_crashes_are_counted_across_attempts(store: Store) -> None:
@@ -502,6 +568,17 @@ def test_claim_with_memory_takes_jobs_that_fit_and_lets_small_ones_pass(store: S
     )
     assert [c.id for c in claims] == [small, other_small]
     assert [c.need for c in claims] == [40 * MIB + RUNNER_OVERHEAD] * 2
+
+
+def test_claim_with_memory_finds_a_job_that_fits_behind_many_that_do_not(store: Store) -> None:
+    from cargohold.memory.admission import MemoryOffer
+
+    for n in range(4):
+        enqueue_one(store, T0 + n, memory=300 * MIB)
+    small = enqueue_one(store, T0 + 5, memory=40 * MIB)
+    offer = MemoryOffer(free=100 * MIB, unknown_need=100 * MIB)
+    claims = store.claim(WORKER, None, 2, LEASE, T0 + 6, memory=offer)
+    assert [c.id for c in claims] == [small]
 
 
 def test_a_job_of_unknown_need_runs_alone(store: Store) -> None:

@@ -94,6 +94,21 @@ def test_claim_with_memory_respects_limits_too(store: Store) -> None:
     assert store.head_need(None, T0 + 5, limits={"api": 2}) is None
 
 
+def test_claim_with_memory_takes_jobs_under_limits_in_their_place_in_line(store: Store) -> None:
+    from cargohold.memory.admission import MemoryOffer
+
+    offer = MemoryOffer(free=1 << 40, unknown_need=1)
+    api = (("api", "t1"),)
+    first = enqueue_one(store, T0, memory=1)
+    limited = enqueue_one(store, T0 + 1, limits=api, memory=1)
+    after = enqueue_one(store, T0 + 2, memory=1)
+    enqueue_one(store, T0 + 3, limits=api, memory=1)  # its limit is full once `limited` runs
+    last = enqueue_one(store, T0 + 4, memory=1)
+    claims = store.claim(WORKER, None, 5, LEASE, T0 + 5, memory=offer, limits={"api": 1})
+    assert [c.id for c in claims] == [first, limited, after, last]
+    assert [h.job_id for h in store.limit_holders("api", "t1", T0 + 5)] == [limited]
+
+
 def test_heartbeat_extends_the_slots_of_running_jobs_and_rescue_frees_lost_ones(
     store: Store,
 ) -> None:
@@ -204,6 +219,14 @@ def test_enqueue_into_a_full_queue_is_refused_and_writes_nothing(store: Store) -
     assert len(store.find_jobs(JobFilter(queues=("photos",)))) == 2, "nothing of the batch"
     assert store.find_jobs(JobFilter(key="k1")) == []
     assert store.enqueue([new_job(queue="other", max_depth=2)], T0)[0].created
+
+
+def test_a_job_with_a_max_depth_counts_the_jobs_written_before_it_not_after(
+    store: Store,
+) -> None:
+    jobs = [new_job(queue="q"), new_job(queue="q", max_depth=2), new_job(queue="q")]
+    assert all(result.created for result in store.enqueue(jobs, T0))
+    assert len(store.find_jobs(JobFilter(queues=("q",)))) == 3
 
 
 def test_a_known_key_is_returned_even_from_a_full_queue(store: Store) -> None:

@@ -15,6 +15,7 @@ import pytest
 psycopg = pytest.importorskip("psycopg")
 
 from cargohold.errors import StoreError  # noqa: E402
+from cargohold.memory.admission import MemoryOffer  # noqa: E402
 from cargohold.outcome import Failed, Succeeded  # noqa: E402
 from cargohold.records import Ack, JobFilter  # noqa: E402
 from cargohold.states import JobState  # noqa: E402
@@ -24,6 +25,9 @@ from cargohold.store.postgres.database import PACKAGE, redact  # noqa: E402
 from cargohold.store.postgres.store import PostgresStore  # noqa: E402
 from cargohold.store.sqlfiles import migrations  # noqa: E402
 from tests.store.test_contract import LEASE, T0, WORKER, enqueue_one, kinds, new_job  # noqa: E402
+
+MIB = 1024 * 1024
+OFFER = MemoryOffer(free=100 * MIB, unknown_need=100 * MIB)
 
 
 @pytest.fixture
@@ -113,12 +117,49 @@ def commit_lost_once(monkeypatch: pytest.MonkeyPatch) -> Any:
     return armed
 
 
+@pytest.fixture
+def answer_lost_once(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Make the next run of the statement named by `armed["on"]` reach the server, then
+    break the connection before its answer arrives. In autocommit mode the statement has
+    committed, and the client cannot know it."""
+    from cargohold.store.postgres import database
+
+    real_rows = database.Tx.rows
+    armed: dict[str, str | None] = {"on": None}
+
+    def rows(tx: Any, name: str, params: Any = None) -> Any:
+        found = real_rows(tx, name, params)
+        if armed["on"] == name:
+            armed["on"] = None
+            tx.connection.pgconn.finish()
+            raise psycopg.OperationalError("server closed the connection unexpectedly")
+        return found
+
+    monkeypatch.setattr(database.Tx, "rows", rows)
+    return armed
+
+
+def test_a_lost_answer_of_enqueue_writes_the_job_once(
+    pg: PostgresStore, answer_lost_once: Any
+) -> None:
+    """Jobs without a queue depth to check are written by one statement in autocommit."""
+    job, other = new_job(key="k1"), new_job()
+    answer_lost_once["on"] = "enqueue"
+    results = pg.enqueue([job, other], T0)
+    assert [(r.id, r.created) for r in results] == [(job.id, True), (other.id, True)]
+    assert answer_lost_once["on"] is None, "the fault was injected"
+    assert len(pg.find_jobs(JobFilter())) == 2
+    assert kinds(pg, job.id) == ["enqueued"] and kinds(pg, other.id) == ["enqueued"]
+
+
 def test_a_lost_commit_of_enqueue_writes_the_job_once(
     pg: PostgresStore, commit_lost_once: Any
 ) -> None:
-    job = new_job(key="k1")
+    """A job with a queue depth to check is written in a transaction."""
+    job = new_job(key="k1", max_depth=10)
     commit_lost_once["on"] = True
     [result] = pg.enqueue([job], T0)
+    assert commit_lost_once["on"] is False, "the fault was injected"
     assert (result.id, result.created) == (job.id, True)
     assert len(pg.find_jobs(JobFilter())) == 1
     assert kinds(pg, job.id) == ["enqueued"]
@@ -168,6 +209,73 @@ def test_a_lost_commit_of_retry_is_reported_not_repeated(
     with pytest.raises(StoreError, match="may or may not have been applied"):
         pg.retry(job_id, T0 + 1)
     assert kinds(pg, job_id)[-1] == "retried"
+
+
+def test_a_lost_commit_of_a_claim_with_memory_returns_the_claimed_jobs(
+    pg: PostgresStore, commit_lost_once: Any
+) -> None:
+    big = enqueue_one(pg, memory=300 * MIB)
+    small = [enqueue_one(pg, T0 + n, memory=10 * MIB) for n in range(1, 4)]
+    commit_lost_once["on"] = True
+    claims = pg.claim(WORKER, None, 3, LEASE, T0 + 5, memory=OFFER)
+    assert [c.id for c in claims] == small
+    assert pg.get_job(big).state == JobState.QUEUED  # type: ignore[union-attr]
+    assert all(kinds(pg, job_id) == ["enqueued", "claimed"] for job_id in small)
+
+
+# -- concurrent workers -----------------------------------------------------------------------
+
+
+def test_concurrent_claims_with_memory_take_each_job_once(postgres_url: str) -> None:
+    """Given: jobs of mixed needs, some under a limit. When: four workers drain them at once,
+    each acking what it claimed while claiming more. Then: each job ran once, and never more
+    than the limit's concurrency of those under it at a time."""
+    stores = [PostgresStore(postgres_url) for _ in range(4)]
+    try:
+        jobs = [
+            enqueue_one(
+                stores[0],
+                T0 + n / 1000,
+                memory=(n % 4) * 20 * MIB,
+                limits=(("api", ""),) if n % 5 == 0 else (),
+            )
+            for n in range(300)
+        ]
+        claimed: list[str] = []
+        errors: list[BaseException] = []
+
+        def work(store: PostgresStore, worker: str) -> None:
+            try:
+                acks: list[Ack] = []
+                while True:
+                    accepted, claims = store.ack_and_claim(
+                        worker, acks, None, 8, LEASE, T0 + 1, memory=OFFER, limits={"api": 2}
+                    )
+                    assert all(accepted)
+                    claimed.extend(c.id for c in claims)
+                    held = store.limit_holders("api", "", T0 + 1)
+                    assert len(held) <= 2
+                    if not claims and not acks:
+                        return
+                    acks = [Ack(c.id, c.lease_token, Succeeded("1")) for c in claims]
+            except BaseException as error:
+                errors.append(error)
+
+        threads = [
+            threading.Thread(target=work, args=(store, f"host:{n}:w"))
+            for n, store in enumerate(stores)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert not errors, errors
+        assert sorted(claimed) == sorted(jobs)
+        done = stores[0].find_jobs(JobFilter(states=(JobState.SUCCEEDED,), limit=1000))
+        assert len(done) == len(jobs)
+    finally:
+        for store in stores:
+            store.close()
 
 
 # -- schema, clock, processes -----------------------------------------------------------------

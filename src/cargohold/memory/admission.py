@@ -31,30 +31,6 @@ class MemoryOffer:
     unknown_need: int
 
 
-class FittingChoice:
-    """Chooses jobs in line order, each one whose need fits what the jobs chosen before it
-    left of the offer: a smaller job may pass a larger one that does not fit, and a job of
-    unknown need is only ever chosen first (it then runs alone)."""
-
-    def __init__(self, offer: MemoryOffer, limit: int) -> None:
-        self.free = offer.free
-        self.unknown_need = offer.unknown_need
-        self.limit = limit
-        self.chosen: list[str] = []
-
-    @property
-    def done(self) -> bool:
-        return len(self.chosen) >= self.limit or self.free <= 0
-
-    def consider(self, job_id: str, need: int | None) -> None:
-        taken = self.unknown_need if need is None else need
-        if self.done or taken > self.free:
-            return
-        self.chosen.append(job_id)
-        self.free -= taken
-        self.unknown_need = self.free + 1
-
-
 def percentile(values: Sequence[int], fraction: float) -> int:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, math.ceil(fraction * len(ordered)) - 1))

@@ -6,7 +6,9 @@ COMMIT is sent, nothing happened and the work is simply run again on a fresh con
 breaks while committing, nobody knows whether the transaction landed: the work runs again with
 `Tx.commit_unknown` set, and each verb is written so that running it twice cannot apply it twice
 (fenced acks, enqueue by job id, claims found again by their batch). Verbs that cannot be made
-so raise `StoreError` instead.
+so raise `StoreError` instead. A verb whose only write is one statement (enqueue, most often)
+runs it in autocommit mode, a transaction of its own: a connection that breaks while it runs
+leaves its fate unknown in the same way.
 """
 
 from __future__ import annotations
@@ -188,18 +190,32 @@ class Database:
 
     # -- transactions ------------------------------------------------------------------------
 
-    def transaction(self, work: Callable[[Tx], T], *, what: str, idempotent: bool = True) -> T:
+    def transaction(
+        self,
+        work: Callable[[Tx], T],
+        *,
+        what: str,
+        idempotent: bool = True,
+        one_write: bool = False,
+    ) -> T:
         """Run `work` in one transaction and commit it, trying again on a fresh connection
         while the server is unreachable, for up to `retry_for` seconds.
 
         `idempotent=False`: if the connection breaks during COMMIT, raise instead of trying
-        again, because running `work` twice could apply it twice."""
+        again, because running `work` twice could apply it twice.
+
+        `one_write=True`: `work` changes the database with its first statement alone (later
+        ones only read). It then runs in autocommit mode: that statement is a transaction of
+        its own, sent and committed in one round trip instead of three (BEGIN, it, COMMIT).
+        A connection that breaks while it runs leaves its fate unknown, as a lost COMMIT."""
         deadline = time.monotonic() + self.retry_for
         delay = 0.02
         dead_to_skip = self._sizes[1] + 1  # pooled connections found dead, replaced at once
         commit_unknown = False
         while True:
             try:
+                if one_write:
+                    return self._attempt_autocommit(work, commit_unknown, deadline)
                 return self._attempt(work, commit_unknown, deadline)
             except _CommitLostError as lost:
                 error = lost.__cause__ or lost
@@ -227,6 +243,22 @@ class Database:
             log.warning("%s: %s; trying again in %.2fs", what, _first_line(error), delay)
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
+
+    def _attempt_autocommit(
+        self, work: Callable[[Tx], T], commit_unknown: bool, deadline: float
+    ) -> T:
+        wait = min(GETCONN_TIMEOUT, max(0.1, deadline - time.monotonic()))
+        with self.pool().connection(timeout=wait) as connection:
+            connection.autocommit = True
+            try:
+                return work(Tx(connection, commit_unknown))
+            except psycopg.OperationalError as error:
+                if connection.broken:  # the statement may or may not have committed
+                    raise _CommitLostError() from error
+                raise
+            finally:
+                if not connection.broken:
+                    connection.autocommit = False
 
     def _attempt(self, work: Callable[[Tx], T], commit_unknown: bool, deadline: float) -> T:
         wait = min(GETCONN_TIMEOUT, max(0.1, deadline - time.monotonic()))

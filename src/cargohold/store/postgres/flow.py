@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from cargohold.errors import QueueFullError
 from cargohold.records import (
     Enqueued,
     NewJob,
@@ -18,7 +17,8 @@ from cargohold.records import (
     SlotHolder,
     SlotRequest,
 )
-from cargohold.store.flow import enqueue_params, rate_wait
+from cargohold.store.flow import rate_wait
+from cargohold.store.postgres import producing
 from cargohold.store.postgres.database import Tx
 
 if TYPE_CHECKING:
@@ -141,33 +141,9 @@ class PostgresFlow:
                 return None
             if tx.one("periodic_advance", params) is None:
                 return None
-            held = full_queue(tx, job) if job.max_depth is not None else None
-            if held is not None:
-                return held
-            row = tx.one("enqueue", enqueue_params(job, now))
-            if row is None:
-                found = tx.one("find_existing", {"id": job.id, "key": job.key})
-                assert found is not None
-                return Enqueued(found["id"], created=found["id"] == job.id)
-            tx.notify([job.queue] if row["state"] == "queued" else [])
-            return Enqueued(job.id, created=True)
+            return producing.enqueue(tx, [job], now)[0]
 
         return self._database.transaction(work, what="fire_periodic")
-
-
-def full_queue(tx: Tx, job: NewJob) -> Enqueued | None:
-    """Refuse `job` with QueueFullError if its queue holds `max_depth` waiting jobs; the
-    existing job if its key is taken (or an earlier try of this call wrote it). Enqueues into
-    one queue take turns on a lock, so two of them cannot both take its last place."""
-    tx.one("named_lock", {"lock": f"cargohold:queue:{job.queue}"})
-    existing = tx.one("find_existing", {"id": job.id, "key": job.key})
-    if existing is not None:
-        return Enqueued(existing["id"], created=existing["id"] == job.id)
-    depth = tx.one("queue_depth", {"queue": job.queue})
-    assert depth is not None and job.max_depth is not None
-    if depth["n"] >= job.max_depth:
-        raise QueueFullError.of(job.queue, job.max_depth)
-    return None
 
 
 def _rate(request: RateRequest) -> dict[str, Any]:

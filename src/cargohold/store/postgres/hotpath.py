@@ -4,15 +4,17 @@ without applying anything twice."""
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from cargohold.memory.admission import RUNNER_OVERHEAD, MemoryOffer, learned_reservation, remember
-from cargohold.outcome import Succeeded
-from cargohold.records import Ack, Claim
+from cargohold.records import Ack, Claim, LimitRef
 from cargohold.states import JobState
+from cargohold.store import fitting
+from cargohold.store.fitting import InLine
 from cargohold.store.flow import capacities_json, refs_json
 from cargohold.store.postgres import rows
 from cargohold.store.postgres.database import Tx
@@ -52,14 +54,82 @@ def claim(tx: Tx, request: ClaimRequest) -> list[Claim]:
         return [rows.claim(row) for row in tx.rows("claim_recover", params)]
     if request.limits:  # counting a limit's slots and taking one must be one step
         tx.one("limits_lock")
+    tx.one("claim_settings")
     if request.memory is not None:
-        return _claim_fitting(tx, params, request.limit, request.memory)
+        return _claim_window(tx, params, request)
     # Jobs under no limit in one statement, then those under limits one by one.
     name = "claim" if request.queues is None else "claim_from_queues"
     claims = [rows.claim(row) for row in tx.rows(name, params)]
     if request.limits and len(claims) < request.limit:
         claims += _claim_fitting(tx, params, request.limit - len(claims), None)
     return claims
+
+
+def _claim_window(tx: Tx, params: dict[str, Any], request: ClaimRequest) -> list[Claim]:
+    """Claim the first jobs in line whose needs add up within the offer in one statement,
+    the common case. If that run ended early (a job did not fit, a job under limits), go on
+    through the jobs it locked (`fitting.choose`) and, if jobs may wait further back, look
+    for them one by one with what is left of the offer."""
+    offer = request.memory
+    assert offer is not None
+    if offer.free <= 0:
+        return []
+    found = tx.rows(
+        "claim_window", {**params, "free": offer.free, "unknown_need": offer.unknown_need}
+    )
+    claims = [rows.claim(row) for row in found if row["lease_token"] is not None]
+    if len(claims) == request.limit:
+        return claims
+    free = offer.free - sum(offer.unknown_need if c.need is None else c.need for c in claims)
+    rest = MemoryOffer(free=free, unknown_need=free + 1 if claims else offer.unknown_need)
+    line = [rows.in_line(row) for row in found if row["lease_token"] is None]
+    held = _slots_held(tx, line, request) if request.limits else None
+    choice = fitting.choose(line, request.limit - len(claims), rest, request.limits, held)
+    claims += _take(tx, params, choice.taken)
+    wanted = request.limit - len(claims)
+    if wanted > 0 and len(found) == request.limit and choice.rest.free > 0:
+        claims += _claim_fitting(tx, params, wanted, choice.rest)
+    return claims
+
+
+def _slots_held(tx: Tx, line: list[InLine], request: ClaimRequest) -> dict[LimitRef, int]:
+    """The live slots of every limit (and key) a job of `line` is under."""
+    refs = sorted({ref for job in line for ref in job.limits})
+    if not refs:
+        return {}
+    found = tx.rows(
+        "slot_counts",
+        {"names": [n for n, _ in refs], "keys": [k for _, k in refs], "now": request.now},
+    )
+    return {(row["name"], row["key"]): row["n"] for row in found}
+
+
+def _take(tx: Tx, params: dict[str, Any], taken: Sequence[InLine]) -> list[Claim]:
+    """Move the chosen jobs to running (with their events), and take their slots."""
+    if not taken:
+        return []
+    ids, needs = [job.id for job in taken], [job.need for job in taken]
+    found = {
+        row["id"]: rows.claim(row)
+        for row in tx.rows("claim_chosen", {**params, "ids": ids, "needs": needs})
+    }
+    claims = [found[job_id] for job_id in ids if job_id in found]  # in line order
+    for claimed in claims:
+        if claimed.limits:
+            _take_slots(tx, params, claimed)
+    return claims
+
+
+def _take_slots(tx: Tx, params: dict[str, Any], claimed: Claim) -> None:
+    tx.run(
+        "claim_slots",
+        {
+            **params,
+            "lease_token": claimed.lease_token,
+            "job_id": claimed.id,
+            "job_limits": refs_json(claimed.limits),
+        },
+    )
 
 
 UNBOUNDED = 2**62
@@ -81,15 +151,7 @@ def _claim_fitting(
         claimed = rows.claim(row)
         claims.append(claimed)
         if claimed.limits:
-            tx.run(
-                "claim_slots",
-                {
-                    **params,
-                    "lease_token": claimed.lease_token,
-                    "job_id": claimed.id,
-                    "job_limits": refs_json(claimed.limits),
-                },
-            )
+            _take_slots(tx, params, claimed)
         if memory is not None:
             free -= unknown_need if claimed.need is None else claimed.need
             unknown_need = free + 1  # a never-measured task only ever starts alone
@@ -97,48 +159,71 @@ def _claim_fitting(
 
 
 def ack(tx: Tx, worker_id: str, acks: Sequence[Ack], now: float) -> list[bool]:
-    accepted: list[bool] = []
+    """One statement per kind of outcome, then one for the statistics of the tasks that
+    succeeded."""
+    accepted = [False] * len(acks)
+    first: dict[tuple[str, str], int] = {}  # a later outcome of the same attempt is refused
+    for index, one in enumerate(acks):
+        first.setdefault((one.job_id, one.lease_token), index)
+    by_kind: dict[str, list[int]] = {}
+    for _, index in sorted(first.items()):  # jobs locked in id order by every worker
+        by_kind.setdefault(rows.ack_kind(acks[index]), []).append(index)
     ready: list[str] = []
-    learned: dict[str, list[tuple[int | None, float]]] = {}
-    if acks:  # an attempt's end, whatever it was, frees the slots it held
-        tx.run("slot_release", {"tokens": [one.lease_token for one in acks]})
-    for one in acks:
-        name, params = rows.ack_statement(one, worker_id, now)
-        row = tx.one(name, params)
-        if row is None:
-            # Refused, unless an earlier try of this very call landed it.
-            accepted.append(tx.commit_unknown and tx.one("ack_landed", params) is not None)
-            continue
-        accepted.append(True)
-        if row["state"] == JobState.QUEUED:
-            ready.append(row["queue"])
-        if isinstance(one.outcome, Succeeded):
-            duration = now - row["started_at"] if one.duration is None else one.duration
-            run = (one.peak_memory, duration)
-            learned.setdefault(row["task"], []).append(run)
-    for task in sorted(learned):  # one lock order for every worker: no deadlock
-        _learn(tx, task, learned[task], now)
+    learned: dict[str, TaskRuns] = {}
+    for kind, indexes in sorted(by_kind.items()):
+        batch = [acks[i] for i in indexes]
+        for row in tx.rows(f"ack_{kind}", rows.ack_params(batch, worker_id, now)):
+            index = first[row["id"], row["lease_token"]]
+            accepted[index] = True
+            if row["state"] == JobState.QUEUED:
+                ready.append(row["queue"])
+            if kind == "succeeded":  # its task's statistics came with it, locked
+                runs = learned.setdefault(row["task"], TaskRuns(row["peaks"], row["durations"]))
+                one = acks[index]
+                duration = now - row["started_at"] if one.duration is None else one.duration
+                runs.add(one.peak_memory, duration)
+    if tx.commit_unknown:  # refused, unless an earlier try of this very call landed them
+        refused = [i for i in first.values() if not accepted[i]]
+        for index in _landed(tx, worker_id, refused, acks):
+            accepted[index] = True
+    if learned:
+        saved = [runs.saved(task) for task, runs in sorted(learned.items())]
+        tx.run("save_task_stats", {"learned": json.dumps(saved), "now": now})
     tx.notify(ready)
     return accepted
 
 
-def _learn(tx: Tx, task: str, runs: list[tuple[int | None, float]], now: float) -> None:
-    """Remember successful runs' peak memory and duration for their task."""
-    row = tx.one("lock_task_stats", {"task": task, "now": now})
-    assert row is not None
-    peaks: list[int] = list(row["peaks"])
-    durations: list[float] = list(row["durations"])
-    for peak, duration in runs:
+def _landed(tx: Tx, worker_id: str, indexes: list[int], acks: Sequence[Ack]) -> list[int]:
+    """Those of `acks[indexes]` whose outcome is already persisted (their event is there)."""
+    if not indexes:
+        return []
+    params = {
+        "job_ids": [acks[i].job_id for i in indexes],
+        "lease_tokens": [acks[i].lease_token for i in indexes],
+        "kinds": [rows.ack_kind(acks[i]) for i in indexes],
+        "worker_id": worker_id,
+    }
+    found = {(row["job_id"], row["lease_token"]) for row in tx.rows("ack_landed", params)}
+    return [i for i in indexes if (acks[i].job_id, acks[i].lease_token) in found]
+
+
+@dataclass(slots=True)
+class TaskRuns:
+    """What a task's statistics become with the successful runs of one call: its recent
+    peaks and durations as read (locked), then each run remembered."""
+
+    peaks: list[int]
+    durations: list[float]
+
+    def add(self, peak: int | None, duration: float) -> None:
         if peak is not None:
-            peaks = [int(p) for p in remember(peaks, peak)]
-        durations = remember(durations, round(duration, 6))
-    tx.run(
-        "save_task_stats",
-        {
+            self.peaks = [int(p) for p in remember(self.peaks, peak)]
+        self.durations = remember(self.durations, round(duration, 6))
+
+    def saved(self, task: str) -> dict[str, Any]:
+        return {
             "task": task,
-            "peaks": peaks,
-            "durations": durations,
-            "learned_memory": learned_reservation(peaks),
-            "now": now,
-        },
-    )
+            "peaks": self.peaks,
+            "durations": self.durations,
+            "learned_memory": learned_reservation(self.peaks),
+        }

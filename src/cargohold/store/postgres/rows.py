@@ -3,6 +3,7 @@ parameters, rows to records."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any
 
@@ -17,57 +18,97 @@ from cargohold.outcome import (
 )
 from cargohold.records import Ack, Claim, TaskStats, WorkerInfo
 from cargohold.store import rowmaps
+from cargohold.store.fitting import InLine
 from cargohold.store.flow import refs_of
 
 _CLAIM_FIELDS = tuple(f.name for f in fields(Claim))
 
 
-def ack_statement(ack: Ack, worker_id: str, now: float) -> tuple[str, dict[str, Any]]:
-    """The statement that persists `ack` and its parameters (the event's kind and reason
-    included: the statement records its own event)."""
-    outcome = ack.outcome
-    params: dict[str, Any] = {
+ACK_COLUMNS = {
+    "job_ids": "job_id",
+    "lease_tokens": "lease_token",
+    "peak_memories": "peak_memory",
+    "reasons": "reason",
+    "results": "result",
+    "run_ats": "run_at",
+    "errors": "error",
+    "tracebacks": "traceback",
+    "crashed": "crashed",
+    "reservations": "reservation",
+}
+"""The arrays of the `ack_<kind>` statements, each holding one field of every outcome."""
+
+
+def ack_kind(ack: Ack) -> str:
+    """The kind of the outcome: its statement is `ack_<kind>`, its event's kind is `<kind>`."""
+    return _ack_fields(ack)[0]
+
+
+def ack_params(acks: Sequence[Ack], worker_id: str, now: float) -> dict[str, Any]:
+    """The parameters of the statement persisting `acks`, all of one kind: one array per
+    field, element i for `acks[i]` (the event's reason included: the statement records the
+    events)."""
+    params: dict[str, Any] = {"worker_id": worker_id, "now": now}
+    params.update((array, []) for array in ACK_COLUMNS)
+    for ack in acks:
+        values = _ack_fields(ack)[1]
+        for array, name in ACK_COLUMNS.items():
+            params[array].append(values.get(name))
+    return params
+
+
+def _ack_fields(ack: Ack) -> tuple[str, dict[str, Any]]:
+    values: dict[str, Any] = {
         "job_id": ack.job_id,
         "lease_token": ack.lease_token,
-        "worker_id": worker_id,
-        "now": now,
-        "reason": None,
         "peak_memory": ack.peak_memory,
     }
-    match outcome:
+    match ack.outcome:
         case Succeeded(result):
-            name = "ack_succeeded"
-            params.update(result=result)
+            return "succeeded", {**values, "result": result}
         case Retrying(run_at, error, traceback, crashed):
-            name = "ack_retrying"
-            params.update(
-                run_at=run_at, error=error, traceback=traceback, crashed=int(crashed), reason=error
-            )
+            return "retrying", {
+                **values,
+                "run_at": run_at,
+                "error": error,
+                "traceback": traceback,
+                "crashed": int(crashed),
+                "reason": error,
+            }
         case Snoozed(run_at, reason):
-            name = "ack_snoozed"
-            params.update(run_at=run_at, reason=reason)
+            return "snoozed", {**values, "run_at": run_at, "reason": reason}
         case Failed(error, traceback, crashed):
-            name = "ack_failed"
-            params.update(error=error, traceback=traceback, crashed=int(crashed), reason=error)
+            return "failed", {
+                **values,
+                "error": error,
+                "traceback": traceback,
+                "crashed": int(crashed),
+                "reason": error,
+            }
         case Cancelled(reason):
-            name = "ack_cancelled"
-            params.update(reason=reason)
+            return "cancelled", {**values, "reason": reason}
         case HandedBack(reason):
-            name = "ack_handed_back"
-            params.update(reason=reason)
+            return "handed_back", {**values, "reason": reason}
         case MemoryKilled(run_at, error, reservation):
-            name = "ack_memory_killed"
-            params.update(run_at=run_at, error=error, reservation=reservation, reason=error)
+            return "memory_killed", {
+                **values,
+                "run_at": run_at,
+                "error": error,
+                "reservation": reservation,
+                "reason": error,
+            }
         case _:
-            raise TypeError(f"not an outcome: {outcome!r}")
-    params["kind"] = name.removeprefix("ack_")
-    return name, params
+            raise TypeError(f"not an outcome: {ack.outcome!r}")
 
 
 def claim(row: dict[str, Any]) -> Claim:
     values = {name: row[name] for name in _CLAIM_FIELDS}
     values["limits"], values["rates"] = refs_of(row["limits"]), refs_of(row["rates"])
     return Claim(**values)
+
+
+def in_line(row: dict[str, Any]) -> InLine:
+    return InLine(row["id"], row["need"], refs_of(row["limits"]))
 
 
 event = rowmaps.event

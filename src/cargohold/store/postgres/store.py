@@ -95,7 +95,9 @@ class PostgresStore(PostgresAdmin, PostgresReading, PostgresWorkers, PostgresFlo
 
     def enqueue(self, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
         return self._database.transaction(
-            lambda tx: producing.enqueue(tx, jobs, now), what="enqueue"
+            lambda tx: producing.enqueue(tx, jobs, now),
+            what="enqueue",
+            one_write=producing.one_write(jobs),
         )
 
     def enqueue_in(self, connection: object, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from cargohold.memory.admission import (
     RUNNER_OVERHEAD,
-    FittingChoice,
     MemoryOffer,
     learned_reservation,
     remember,
@@ -29,6 +28,7 @@ from cargohold.outcome import (
 )
 from cargohold.records import Ack, Claim
 from cargohold.states import JobState
+from cargohold.store.fitting import InLine, choose
 from cargohold.store.flow import capacities_json, refs_json, refs_of
 from cargohold.store.sqlfiles import statement
 from cargohold.store.sqlite.events import event_params as _event_params
@@ -150,7 +150,8 @@ class SQLiteHotPath:
         """`_claim_fitting` for a worker that knows no limits (so jobs under limits are not
         its to take): read the line in windows, choose in order what fits, claim the chosen
         in one statement. The write lock held since BEGIN IMMEDIATE keeps the line still."""
-        choice = FittingChoice(memory, limit)
+        chosen: list[str] = []
+        offer = memory
         window = 2 * limit
         # The head of the line first; if that was not enough, what fits of the rest of
         # the claim's horizon (with what is left now, so most of it is skipped in SQL).
@@ -159,21 +160,23 @@ class SQLiteHotPath:
                 _sql("claim_window"),
                 {
                     **params,
-                    "free": choice.free,
-                    "unknown_need": choice.unknown_need,
+                    "free": offer.free,
+                    "unknown_need": offer.unknown_need,
                     "window": size,
                     "offset": offset,
                 },
             ).fetchall()
-            for row in rows:
-                choice.consider(row["id"], row["need"])
-            if choice.done:
+            choice = choose([InLine(row["id"], row["need"]) for row in rows], limit, offer)
+            chosen += [job.id for job in choice.taken]
+            limit -= len(choice.taken)
+            offer = choice.rest
+            if limit <= 0 or offer.free <= 0:
                 break
-        if not choice.chosen:
+        if not chosen:
             return []
-        order = {job_id: index for index, job_id in enumerate(choice.chosen)}
+        order = {job_id: index for index, job_id in enumerate(chosen)}
         rows = connection.execute(
-            _sql("claim_chosen"), {**params, "ids": json.dumps(choice.chosen)}
+            _sql("claim_chosen"), {**params, "ids": json.dumps(chosen)}
         ).fetchall()
         return sorted((_claim(row) for row in rows), key=lambda claim: order[claim.id])
 

@@ -1,14 +1,33 @@
-WITH acked AS (
+-- Persist outcomes of one kind, all at once: row i of the arrays is one outcome. An outcome is
+-- applied only where its job still runs under its lease token; the slots an attempt held are
+-- freed whatever became of it. Each outcome applied records its event. The statistics of
+-- the tasks that succeeded are locked (in task order) and read, to learn from these runs.
+WITH released AS (
+    DELETE FROM limit_slots WHERE token = ANY(%(lease_tokens)s::text[])
+),
+acked AS (
     UPDATE jobs
-    SET state = 'succeeded', result = %(result)s, error = NULL, traceback = NULL,
+    SET state = 'succeeded', result = a.result, error = NULL, traceback = NULL,
         finished_at = %(now)s, lease_expires_at = NULL,
-        peak_memory = coalesce(%(peak_memory)s::bigint, peak_memory)
-    WHERE id = %(job_id)s AND lease_token = %(lease_token)s AND state = 'running'
-    RETURNING id, state, attempt, queue, task, started_at
+        peak_memory = coalesce(a.peak_memory, jobs.peak_memory)
+    FROM unnest(%(job_ids)s::text[],
+                %(lease_tokens)s::text[],
+                %(peak_memories)s::bigint[],
+                %(reasons)s::text[],
+                %(results)s::text[]) AS a (job_id, lease_token, peak_memory, reason, result)
+    WHERE jobs.id = a.job_id AND jobs.lease_token = a.lease_token AND jobs.state = 'running'
+    RETURNING jobs.id, jobs.state, jobs.attempt, jobs.queue, jobs.task, jobs.started_at,
+              a.lease_token, a.reason
 ),
 logged AS (
     INSERT INTO events (job_id, at, kind, state, attempt, lease_token, worker_id, reason)
-    SELECT id, %(now)s, %(kind)s, state, attempt, %(lease_token)s, %(worker_id)s, %(reason)s::text
-    FROM acked
+    SELECT id, %(now)s, 'succeeded', state, attempt, lease_token, %(worker_id)s, reason FROM acked
+),
+stats AS (
+    INSERT INTO task_stats (task, updated_at)
+    SELECT DISTINCT task, %(now)s::float8 FROM acked ORDER BY task
+    ON CONFLICT (task) DO UPDATE SET task = excluded.task
+    RETURNING task, peaks, durations
 )
-SELECT state, queue, task, started_at FROM acked
+SELECT a.id, a.lease_token, a.state, a.queue, a.task, a.started_at, s.peaks, s.durations
+FROM acked a JOIN stats s ON s.task = a.task
