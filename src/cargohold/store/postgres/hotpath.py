@@ -32,6 +32,9 @@ class ClaimRequest:
     """The concurrency of each limit this worker knows; jobs under other limits are left."""
     batch: str = field(default_factory=lambda: secrets.token_hex(4))
     """Every lease token of this claim starts with it, so the claim can be found again."""
+    synced: bool = True
+    """False when the transaction only claims: its COMMIT need not wait for the WAL to
+    reach the disk, since a claim lost in a server crash is claimed and run again."""
 
     def params(self) -> dict[str, Any]:
         return {
@@ -43,6 +46,7 @@ class ClaimRequest:
             "batch": self.batch,
             "overhead": RUNNER_OVERHEAD,
             "limits": capacities_json(self.limits),
+            "synced": self.synced,
         }
 
 
@@ -54,7 +58,7 @@ def claim(tx: Tx, request: ClaimRequest) -> list[Claim]:
         return [rows.claim(row) for row in tx.rows("claim_recover", params)]
     if request.limits:  # counting a limit's slots and taking one must be one step
         tx.one("limits_lock")
-    tx.one("claim_settings")
+    tx.one("claim_settings", params)
     if request.memory is not None:
         return _claim_window(tx, params, request)
     # Jobs under no limit in one statement, then those under limits one by one.

@@ -116,7 +116,7 @@ class PostgresStore(PostgresAdmin, PostgresReading, PostgresWorkers, PostgresFlo
         memory: MemoryOffer | None = None,
         limits: Mapping[str, int] | None = None,
     ) -> list[Claim]:
-        request = ClaimRequest(worker_id, queues, limit, lease, now, memory, limits)
+        request = ClaimRequest(worker_id, queues, limit, lease, now, memory, limits, synced=False)
         return self._database.transaction(lambda tx: hotpath.claim(tx, request), what="claim")
 
     def ack(self, worker_id: str, acks: Sequence[Ack], now: float) -> list[bool]:
@@ -135,7 +135,10 @@ class PostgresStore(PostgresAdmin, PostgresReading, PostgresWorkers, PostgresFlo
         memory: MemoryOffer | None = None,
         limits: Mapping[str, int] | None = None,
     ) -> tuple[list[bool], list[Claim]]:
-        request = ClaimRequest(worker_id, queues, limit, lease, now, memory, limits)
+        # Outcomes wait for the disk; a transaction that only claims need not.
+        request = ClaimRequest(
+            worker_id, queues, limit, lease, now, memory, limits, synced=bool(acks)
+        )
 
         def work(tx: Tx) -> tuple[list[bool], list[Claim]]:
             return hotpath.ack(tx, worker_id, acks, now), hotpath.claim(tx, request)
