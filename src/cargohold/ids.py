@@ -15,6 +15,34 @@ _last_millis = 0
 _sequence = 0
 _lock = threading.Lock()
 
+_RANDOM_BATCH = 4096
+"""Bytes read from the OS's random source at a time: one read per 512 ids instead of one
+per id (bulk enqueue spent a fifth of its time there)."""
+
+
+class _RandomBatch:
+    """64-bit values from the OS's cryptographic source, read in batches."""
+
+    def __init__(self) -> None:
+        self.buffer = b""
+        self.at = 0
+
+    def next_64(self) -> int:
+        """Call with `_lock` held."""
+        if self.at + 8 > len(self.buffer):
+            self.buffer, self.at = os.urandom(_RANDOM_BATCH), 0
+        value = int.from_bytes(self.buffer[self.at : self.at + 8], "big")
+        self.at += 8
+        return value
+
+    def forget(self) -> None:
+        """A forked child must not reuse the bytes its parent will also use."""
+        self.buffer, self.at = b"", 0
+
+
+_random = _RandomBatch()
+os.register_at_fork(after_in_child=_random.forget)
+
 
 def new_job_id(now: float | None = None) -> str:
     """A 26-character ULID-style id: 48 bits of milliseconds, a 16-bit sequence within the
@@ -35,12 +63,9 @@ def new_job_id(now: float | None = None) -> str:
             _sequence = 0
         _last_millis = millis
         sequence = _sequence
-    value = (millis << 80) | (sequence << 64) | secrets.randbits(64)
-    chars = []
-    for _ in range(26):
-        chars.append(_CROCKFORD[value & 31])
-        value >>= 5
-    return "".join(reversed(chars))
+        random_bits = _random.next_64()
+    value = (millis << 80) | (sequence << 64) | random_bits
+    return "".join([_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5)])
 
 
 def new_lease_token() -> str:

@@ -1,4 +1,5 @@
 import itertools
+import os
 
 from cargohold.ids import new_job_id
 
@@ -10,3 +11,17 @@ def test_job_ids_sort_by_creation_and_differ_in_their_random_part() -> None:
     assert all(
         sum(a != b for a, b in zip(x, y, strict=True)) >= 8 for x, y in itertools.pairwise(ids)
     )
+
+
+def test_a_forked_child_does_not_reuse_its_parents_random_bits() -> None:
+    new_job_id()  # the parent has random bytes in hand
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report the random part of its next id
+        os.write(writer, new_job_id()[-13:].encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child = os.read(reader, 64).decode()
+    os.close(reader)
+    os.close(writer)
+    assert child != new_job_id()[-13:]
