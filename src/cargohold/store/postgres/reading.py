@@ -34,8 +34,10 @@ class PostgresReading:
         def listed(values: tuple[str, ...]) -> list[str] | None:
             return [str(value) for value in values] if values else None
 
+        # One statement per order, so that each reads the id index in its order and stops
+        # at the page (ordering by a parameter made it sort every job first).
         found = self._read(
-            "find_jobs",
+            "find_jobs" if query.newest_first else "find_jobs_oldest",
             {
                 "states": listed(query.states),
                 "queues": listed(query.queues),

@@ -43,8 +43,10 @@ class SQLiteReading:
         def as_json(values: tuple[str, ...]) -> str | None:
             return json.dumps([str(v) for v in values]) if values else None
 
+        # One statement per order, so that each reads the id index in its order and stops
+        # at the page (ordering by a parameter made it sort every job first).
         rows = self._read(
-            _sql("find_jobs"),
+            _sql("find_jobs" if query.newest_first else "find_jobs_oldest"),
             {
                 "states": as_json(query.states),
                 "queues": as_json(query.queues),

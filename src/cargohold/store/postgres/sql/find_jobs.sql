@@ -8,7 +8,5 @@ WHERE (%(states)s::text[] IS NULL OR jobs.state = ANY(%(states)s::text[]))
   AND (%(key)s::text IS NULL OR jobs.key = %(key)s::text)
   AND (%(created_after)s::float8 IS NULL OR jobs.created_at >= %(created_after)s::float8)
   AND (%(created_before)s::float8 IS NULL OR jobs.created_at < %(created_before)s::float8)
-ORDER BY
-  CASE WHEN %(newest_first)s::boolean THEN jobs.id END DESC,
-  CASE WHEN NOT %(newest_first)s::boolean THEN jobs.id END ASC
+ORDER BY jobs.id DESC
 LIMIT %(limit)s OFFSET %(offset)s

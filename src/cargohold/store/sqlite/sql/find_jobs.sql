@@ -7,7 +7,5 @@ WHERE (:states IS NULL OR jobs.state IN (SELECT value FROM json_each(:states)))
   AND (:key IS NULL OR jobs.key = :key)
   AND (:created_after IS NULL OR jobs.created_at >= :created_after)
   AND (:created_before IS NULL OR jobs.created_at < :created_before)
-ORDER BY
-  CASE WHEN :newest_first THEN jobs.id END DESC,
-  CASE WHEN NOT :newest_first THEN jobs.id END ASC
+ORDER BY jobs.id DESC
 LIMIT :limit OFFSET :offset
