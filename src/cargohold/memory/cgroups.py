@@ -31,15 +31,6 @@ class Cgroup:
         value = int(text)
         return None if value >= V1_UNLIMITED else value
 
-    def stat(self) -> dict[str, int]:
-        text = _read(self.path / "memory.stat") or ""
-        values = {}
-        for line in text.splitlines():
-            key, _, number = line.partition(" ")
-            with contextlib.suppress(ValueError):
-                values[key] = int(number)
-        return values
-
     def anonymous_usage(self) -> int:
         """Memory that cannot be reclaimed without killing someone: anonymous pages and shmem,
         for the group and every group below it. Page cache is left out: the kernel drops it

@@ -21,7 +21,7 @@ from cargohold.errors import PayloadError, UnknownTaskError
 from cargohold.memory.usage import PeakMeter, volunteer_for_oom_kill
 from cargohold.payload import decode_arguments, encode_result
 from cargohold.signals import Cancel, Fail, Retry, Snooze
-from cargohold.worker.messages import ProgressReport, RunJob, RunReport
+from cargohold.worker.messages import STOP, ProgressReport, RunJob, RunReport
 
 if TYPE_CHECKING:
     from cargohold.app import App
@@ -79,7 +79,7 @@ def runner_main(app: App, connection: Connection, parent_pid: int) -> None:
             message = connection.recv()
         except (EOFError, OSError):
             return
-        if message is None:
+        if message is STOP:
             return
         # One job, or a list of quick jobs sent ahead to run one after the other.
         for job in message if isinstance(message, list) else [message]:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from cargohold.errors import WorkerError
 from cargohold.records import Claim
 from cargohold.worker.memory_control import MemoryControl, RunnerMemory
-from cargohold.worker.messages import RunJob
+from cargohold.worker.messages import STOP, RunJob
 from cargohold.worker.runner import READY, RUNNER_ENV, runner_main
 
 if TYPE_CHECKING:
@@ -216,7 +216,7 @@ class Runner:
     def stop(self, timeout: float = 5.0) -> None:
         """Ask an idle runner to exit; kill it if it does not."""
         with contextlib.suppress(OSError):
-            self.connection.send(None)
+            self.connection.send(STOP)
         self.process.join(timeout)
         if self.process.exitcode is None:
             self.kill()

@@ -85,7 +85,8 @@ class Supervisor:
         self.endings = Endings(self, rng or random.Random())
         self.flow = FlowDuties(self, rng or random.Random())
         self._acks: list[Ack] = []
-        self._oldest_ack: float | None = None
+        self._oldest_ack = 0.0
+        """When the first of the outcomes waiting in `_acks` was added (monotonic clock)."""
         self.line = ClaimedLine()
         """Jobs claimed ahead, waiting for a runner (only while jobs are quick)."""
         self.pace = Pace()
@@ -276,9 +277,14 @@ class Supervisor:
         if not isinstance(outcome, HandedBack):
             self.pace.observe(duration)
         self.outcomes[type(outcome).__name__.lower()] += 1
-        self._acks.append(
+        self._add_ack(
             Ack(claim.id, claim.lease_token, outcome, peak_memory=peak, duration=duration)
         )
+
+    def _add_ack(self, ack: Ack) -> None:
+        if not self._acks:
+            self._oldest_ack = time.monotonic()
+        self._acks.append(ack)
 
     def record_progress(self, update: ProgressUpdate) -> None:
         self._progress[update.job_id] = update
@@ -294,7 +300,7 @@ class Supervisor:
         offer = self._offer(now) if claim else None
         wanted = self.lineup.jobs_to_claim() if offer is not None else 0
         acks = list(self._acks)
-        if not (wanted or self._acks_due(now, claim)):
+        if not (wanted or self._acks_due(claim)):
             self._flush_progress(now)
             return
         last_words = [self._progress[a.job_id] for a in acks if a.job_id in self._progress]
@@ -318,7 +324,6 @@ class Supervisor:
             accepted = []
         # Only now forget them: if the store failed, the next tick tries again.
         del self._acks[: len(acks)]
-        self._oldest_ack = None if not self._acks else self._oldest_ack
         for ack, ok in zip(acks, accepted, strict=True):
             self._progress.pop(ack.job_id, None)
             if not ok:
@@ -335,13 +340,11 @@ class Supervisor:
             self.store.record_progress(updates)
             self._next_progress_flush = now + PROGRESS_FLUSH_INTERVAL
 
-    def _acks_due(self, now: float, claiming: bool) -> bool:
+    def _acks_due(self, claiming: bool) -> bool:
         """Outcomes are persisted at once, except quick jobs' which are grouped (a few
         milliseconds at most) so that one commit covers many."""
         if not self._acks:
             return False
-        if self._oldest_ack is None:
-            self._oldest_ack = time.monotonic()
         if not claiming or not self.pace.quick or len(self._acks) >= ACK_GROUP:
             return True
         return time.monotonic() - self._oldest_ack >= ACK_DELAY
@@ -457,7 +460,7 @@ class Supervisor:
 
     def reject(self, claim: Claim, outcome: Outcome) -> None:
         self.outcomes[type(outcome).__name__.lower()] += 1
-        self._acks.append(Ack(claim.id, claim.lease_token, outcome))
+        self._add_ack(Ack(claim.id, claim.lease_token, outcome))
 
     def _watch_memory(self, now: float) -> None:
         monotonic = time.monotonic()

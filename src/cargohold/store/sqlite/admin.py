@@ -5,45 +5,20 @@ BEGIN IMMEDIATE transaction that records its event."""
 from __future__ import annotations
 
 import json
-import sqlite3
-from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from cargohold.errors import InvalidTransitionError, JobNotFoundError
 from cargohold.records import JobRecord
 from cargohold.states import JobState
-from cargohold.store.sqlfiles import statement
-
-if TYPE_CHECKING:
-    from cargohold.store.sqlite.wakeup import Notifier
-
-_PACKAGE = "cargohold.store.sqlite"
+from cargohold.store.sqlite.connection import SQLiteConnection
+from cargohold.store.sqlite.connection import sql as _sql
+from cargohold.store.sqlite.events import insert_event
 
 
-def _sql(name: str) -> str:
-    return statement(_PACKAGE, name)
-
-
-class SQLiteAdmin:
+class SQLiteAdmin(SQLiteConnection):
     """Mixed into `SQLiteStore`."""
 
     if TYPE_CHECKING:
-        _notifier: Notifier
-
-        def _write(self, *, synced: bool = True) -> AbstractContextManager[sqlite3.Connection]: ...
-
-        @staticmethod
-        def _event(
-            connection: sqlite3.Connection | sqlite3.Cursor,
-            job_id: str,
-            at: float,
-            kind: str,
-            state: str,
-            attempt: int,
-            lease_token: str | None = None,
-            worker_id: str | None = None,
-            reason: str | None = None,
-        ) -> None: ...
 
         def get_job(self, job_id: str) -> JobRecord | None: ...
 
@@ -78,7 +53,7 @@ class SQLiteAdmin:
                 _sql("cancel_waiting"), {"job_id": job_id, "reason": reason, "now": now}
             ).fetchone()
             if row is not None:
-                self._event(
+                insert_event(
                     connection,
                     job_id,
                     now,
@@ -92,7 +67,7 @@ class SQLiteAdmin:
             else:
                 row = connection.execute(_sql("request_cancel"), {"job_id": job_id}).fetchone()
                 if row is not None:
-                    self._event(
+                    insert_event(
                         connection,
                         job_id,
                         now,
@@ -113,7 +88,7 @@ class SQLiteAdmin:
                 raise InvalidTransitionError(
                     f"job {job_id} is {job.state}; only failed or cancelled jobs can be retried"
                 )
-            self._event(connection, job_id, now, "retried", JobState.QUEUED, 0)
+            insert_event(connection, job_id, now, "retried", JobState.QUEUED, 0)
         self._notifier.notify()
         return self._require_job(job_id)
 

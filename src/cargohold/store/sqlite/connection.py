@@ -14,7 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from cargohold.errors import ConfigurationError
+from cargohold.store.sqlfiles import statement
 from cargohold.store.sqlite.wakeup import Notifier
+
+PACKAGE = "cargohold.store.sqlite"
+
+
+def sql(name: str) -> str:
+    """The statement in this store's sql/<name>.sql."""
+    return statement(PACKAGE, name)
+
 
 _BUSY_TIMEOUT_MS = 5000
 _LOCKED_RETRY_FOR = 60.0

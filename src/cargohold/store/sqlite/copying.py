@@ -13,15 +13,10 @@ from cargohold.records import Event, JobRecord, TaskStats
 from cargohold.store import rowmaps
 from cargohold.store.copying import CopyPage
 from cargohold.store.flow import refs_json
-from cargohold.store.sqlfiles import statement
+from cargohold.store.sqlite.connection import sql as _sql
 
-_PACKAGE = "cargohold.store.sqlite"
 _NOT_COLUMNS = ("need",)
 """JobRecord fields the store computes when it reads a job instead of storing them."""
-
-
-def _sql(name: str) -> str:
-    return statement(_PACKAGE, name)
 
 
 def read_jobs(

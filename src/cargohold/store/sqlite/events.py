@@ -6,34 +6,25 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from cargohold.store.sqlfiles import statement
-
-_PACKAGE = "cargohold.store.sqlite"
+from cargohold.store.sqlite.connection import sql
 
 
-def _sql(name: str) -> str:
-    return statement(_PACKAGE, name)
-
-
-class SQLiteEvents:
-    """Mixed into `SQLiteStore`."""
-
-    @staticmethod
-    def _event(
-        connection: sqlite3.Connection | sqlite3.Cursor,
-        job_id: str,
-        at: float,
-        kind: str,
-        state: str,
-        attempt: int,
-        lease_token: str | None = None,
-        worker_id: str | None = None,
-        reason: str | None = None,
-    ) -> None:
-        connection.execute(
-            _sql("insert_event"),
-            event_params(job_id, at, kind, state, attempt, lease_token, worker_id, reason),
-        )
+def insert_event(
+    connection: sqlite3.Connection | sqlite3.Cursor,
+    job_id: str,
+    at: float,
+    kind: str,
+    state: str,
+    attempt: int,
+    lease_token: str | None = None,
+    worker_id: str | None = None,
+    reason: str | None = None,
+) -> None:
+    """Record one event of a job, in the caller's transaction."""
+    connection.execute(
+        sql("insert_event"),
+        event_params(job_id, at, kind, state, attempt, lease_token, worker_id, reason),
+    )
 
 
 def event_params(

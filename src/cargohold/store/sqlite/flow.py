@@ -7,8 +7,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cargohold.errors import QueueFullError
 from cargohold.records import (
@@ -22,27 +21,12 @@ from cargohold.records import (
 )
 from cargohold.states import JobState
 from cargohold.store.flow import enqueue_params, rate_wait
-from cargohold.store.sqlfiles import statement
-
-if TYPE_CHECKING:
-    from cargohold.store.sqlite.wakeup import Notifier
-
-_PACKAGE = "cargohold.store.sqlite"
+from cargohold.store.sqlite.connection import SQLiteConnection
+from cargohold.store.sqlite.connection import sql as _sql
 
 
-def _sql(name: str) -> str:
-    return statement(_PACKAGE, name)
-
-
-class SQLiteFlow:
+class SQLiteFlow(SQLiteConnection):
     """Mixed into `SQLiteStore`."""
-
-    if TYPE_CHECKING:
-        _notifier: Notifier
-
-        def _write(self) -> AbstractContextManager[sqlite3.Connection]: ...
-
-        def _read(self, sql: str, params: dict[str, Any] | None = None) -> list[sqlite3.Row]: ...
 
     # -- concurrency limits ------------------------------------------------------------------
 

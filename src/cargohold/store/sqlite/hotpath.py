@@ -8,8 +8,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cargohold.memory.admission import (
     RUNNER_OVERHEAD,
@@ -30,10 +29,10 @@ from cargohold.records import Ack, Claim
 from cargohold.states import JobState
 from cargohold.store.fitting import InLine, choose
 from cargohold.store.flow import capacities_json, refs_json, refs_of
-from cargohold.store.sqlfiles import statement
+from cargohold.store.sqlite.connection import SQLiteConnection
+from cargohold.store.sqlite.connection import sql as _sql
 from cargohold.store.sqlite.events import event_params as _event_params
 
-_PACKAGE = "cargohold.store.sqlite"
 UNBOUNDED = 2**62
 """Memory offered to a claim that is not limited by memory."""
 CLAIM_HORIZON = 1024
@@ -41,18 +40,8 @@ CLAIM_HORIZON = 1024
 larger ones, but not without bound (each claim's cost stays bounded)."""
 
 
-def _sql(name: str) -> str:
-    return statement(_PACKAGE, name)
-
-
-class SQLiteHotPath:
+class SQLiteHotPath(SQLiteConnection):
     """Mixed into `SQLiteStore`."""
-
-    if TYPE_CHECKING:
-
-        def _write(self, *, synced: bool = True) -> AbstractContextManager[sqlite3.Connection]: ...
-
-        def _read(self, sql: str, params: dict[str, Any] | None = None) -> list[sqlite3.Row]: ...
 
     def claim(
         self,

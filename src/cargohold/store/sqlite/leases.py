@@ -5,46 +5,18 @@ lease expired (their worker died) and queues them again, fails or cancels them."
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING
 
 from cargohold.records import HeartbeatReply, MemoryReport, ProgressUpdate, RescueReport
 from cargohold.states import JobState
-from cargohold.store.sqlfiles import statement
+from cargohold.store.sqlite.connection import SQLiteConnection
+from cargohold.store.sqlite.connection import sql as _sql
+from cargohold.store.sqlite.events import insert_event
 from cargohold.store.sqlite.workers import touch_params as _touch_params
 
-if TYPE_CHECKING:
-    from cargohold.store.sqlite.wakeup import Notifier
 
-_PACKAGE = "cargohold.store.sqlite"
-
-
-def _sql(name: str) -> str:
-    return statement(_PACKAGE, name)
-
-
-class SQLiteLeases:
+class SQLiteLeases(SQLiteConnection):
     """Mixed into `SQLiteStore`."""
-
-    if TYPE_CHECKING:
-        _notifier: Notifier
-
-        def _write(self, *, synced: bool = True) -> AbstractContextManager[sqlite3.Connection]: ...
-
-        @staticmethod
-        def _event(
-            connection: sqlite3.Connection | sqlite3.Cursor,
-            job_id: str,
-            at: float,
-            kind: str,
-            state: str,
-            attempt: int,
-            lease_token: str | None = None,
-            worker_id: str | None = None,
-            reason: str | None = None,
-        ) -> None: ...
 
     def heartbeat(
         self,
@@ -99,7 +71,7 @@ class SQLiteLeases:
                 (requeued, "rescued", JobState.QUEUED),
             ):
                 for row in rows:
-                    self._event(
+                    insert_event(
                         connection,
                         row["id"],
                         now,
@@ -113,7 +85,7 @@ class SQLiteLeases:
             promoted = connection.execute(_sql("promote_scheduled"), {"now": now}).rowcount
             expired = connection.execute(_sql("expire_waiting"), {"now": now}).fetchall()
             for row in expired:
-                self._event(
+                insert_event(
                     connection,
                     row["id"],
                     now,

@@ -4,24 +4,12 @@ never the whole queue."""
 
 from __future__ import annotations
 
-import sqlite3
-from typing import TYPE_CHECKING, Any
-
-from cargohold.store.sqlfiles import statement
-
-_PACKAGE = "cargohold.store.sqlite"
+from cargohold.store.sqlite.connection import SQLiteConnection
+from cargohold.store.sqlite.connection import sql as _sql
 
 
-def _sql(name: str) -> str:
-    return statement(_PACKAGE, name)
-
-
-class SQLiteLine:
+class SQLiteLine(SQLiteConnection):
     """Mixed into `SQLiteStore`."""
-
-    if TYPE_CHECKING:
-
-        def _read(self, sql: str, params: dict[str, Any] | None = None) -> list[sqlite3.Row]: ...
 
     def queue_position(self, job_id: str, now: float) -> int | None:
         rows = self._read(_sql("queue_position"), {"job_id": job_id, "now": now})

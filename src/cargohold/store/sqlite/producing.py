@@ -6,48 +6,19 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from cargohold.records import Enqueued, NewJob
 from cargohold.states import JobState
 from cargohold.store.flow import refs_json
-from cargohold.store.sqlfiles import statement
+from cargohold.store.sqlite.connection import SQLiteConnection
+from cargohold.store.sqlite.connection import sql as _sql
+from cargohold.store.sqlite.events import insert_event
 from cargohold.store.sqlite.flow import full_queue
 from cargohold.store.sqlite.joined import joined_cursor
 
-if TYPE_CHECKING:
-    from cargohold.store.sqlite.wakeup import Notifier
 
-_PACKAGE = "cargohold.store.sqlite"
-
-
-def _sql(name: str) -> str:
-    return statement(_PACKAGE, name)
-
-
-class SQLiteProducing:
+class SQLiteProducing(SQLiteConnection):
     """Mixed into `SQLiteStore`."""
-
-    if TYPE_CHECKING:
-        path: Path
-        _notifier: Notifier
-
-        def _write(self, *, synced: bool = True) -> AbstractContextManager[sqlite3.Connection]: ...
-
-        @staticmethod
-        def _event(
-            connection: sqlite3.Connection | sqlite3.Cursor,
-            job_id: str,
-            at: float,
-            kind: str,
-            state: str,
-            attempt: int,
-            lease_token: str | None = None,
-            worker_id: str | None = None,
-            reason: str | None = None,
-        ) -> None: ...
 
     def enqueue(self, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
         with self._write() as connection:
@@ -100,7 +71,7 @@ class SQLiteProducing:
                 results.append(Enqueued(existing["id"], created=False))
                 continue
             state = row["state"]
-            self._event(cursor, job.id, now, "enqueued", state, 0)
+            insert_event(cursor, job.id, now, "enqueued", state, 0)
             ready = ready or state == JobState.QUEUED
             results.append(Enqueued(job.id, created=True))
         return results, ready

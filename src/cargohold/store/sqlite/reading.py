@@ -5,29 +5,18 @@ take no lock: WAL lets them run beside a writer."""
 from __future__ import annotations
 
 import json
-import sqlite3
-from typing import TYPE_CHECKING, Any
 
 from cargohold.errors import JobNotFoundError
 from cargohold.memory.admission import RUNNER_OVERHEAD
 from cargohold.records import Event, JobFilter, JobMetrics, JobRecord, QueueCounts, TaskStats
 from cargohold.states import JobState
 from cargohold.store import metrics, rowmaps
-from cargohold.store.sqlfiles import statement
-
-_PACKAGE = "cargohold.store.sqlite"
-
-
-def _sql(name: str) -> str:
-    return statement(_PACKAGE, name)
+from cargohold.store.sqlite.connection import SQLiteConnection
+from cargohold.store.sqlite.connection import sql as _sql
 
 
-class SQLiteReading:
+class SQLiteReading(SQLiteConnection):
     """Mixed into `SQLiteStore`."""
-
-    if TYPE_CHECKING:
-
-        def _read(self, sql: str, params: dict[str, Any] | None = None) -> list[sqlite3.Row]: ...
 
     def get_job(self, job_id: str) -> JobRecord | None:
         rows = self._read(_sql("get_job"), {"job_id": job_id, "overhead": RUNNER_OVERHEAD})

@@ -29,8 +29,7 @@ from cargohold.store.copying import CopyPage, export_pages
 from cargohold.store.sqlfiles import migrations, split_statements
 from cargohold.store.sqlite import copying
 from cargohold.store.sqlite.admin import SQLiteAdmin
-from cargohold.store.sqlite.connection import SQLiteConnection, database_path
-from cargohold.store.sqlite.events import SQLiteEvents
+from cargohold.store.sqlite.connection import PACKAGE, database_path
 from cargohold.store.sqlite.flow import SQLiteFlow
 from cargohold.store.sqlite.hotpath import SQLiteHotPath
 from cargohold.store.sqlite.leases import SQLiteLeases
@@ -40,12 +39,8 @@ from cargohold.store.sqlite.reading import SQLiteReading
 from cargohold.store.sqlite.wakeup import Notifier, SocketWakeup, wakeup_folder
 from cargohold.store.sqlite.workers import SQLiteWorkers
 
-_PACKAGE = "cargohold.store.sqlite"
-
 
 class SQLiteStore(
-    SQLiteConnection,
-    SQLiteEvents,
     SQLiteProducing,
     SQLiteHotPath,
     SQLiteLeases,
@@ -80,7 +75,7 @@ class SQLiteStore(
             done = {
                 row[0] for row in connection.execute("SELECT version FROM cargohold_migrations")
             }
-            for version, name, script in migrations(_PACKAGE):
+            for version, name, script in migrations(PACKAGE):
                 if version in done:
                     continue
                 for sql in split_statements(script):
@@ -101,7 +96,7 @@ class SQLiteStore(
         except sqlite3.OperationalError:  # no such table: a new file
             return False
         done = {row[0] for row in rows}
-        return all(version in done for version, _, _ in migrations(_PACKAGE))
+        return all(version in done for version, _, _ in migrations(PACKAGE))
 
     # -- copying (cargohold copy) ------------------------------------------------------------
 

@@ -4,28 +4,15 @@ heartbeats (with the memory it has free), removed when it stops or is found stal
 from __future__ import annotations
 
 import json
-import sqlite3
-from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cargohold.records import MemoryReport, WorkerInfo
-from cargohold.store.sqlfiles import statement
-
-_PACKAGE = "cargohold.store.sqlite"
-
-
-def _sql(name: str) -> str:
-    return statement(_PACKAGE, name)
+from cargohold.store.sqlite.connection import SQLiteConnection
+from cargohold.store.sqlite.connection import sql as _sql
 
 
-class SQLiteWorkers:
+class SQLiteWorkers(SQLiteConnection):
     """Mixed into `SQLiteStore`."""
-
-    if TYPE_CHECKING:
-
-        def _write(self, *, synced: bool = True) -> AbstractContextManager[sqlite3.Connection]: ...
-
-        def _read(self, sql: str, params: dict[str, Any] | None = None) -> list[sqlite3.Row]: ...
 
     def register_worker(self, info: WorkerInfo) -> None:
         with self._write() as connection:
