@@ -7,6 +7,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar, overload
 
 from cargohold.errors import (
@@ -18,6 +19,7 @@ from cargohold.errors import (
 from cargohold.flowcontrol import FlowControl, FlowRef, resolve
 from cargohold.ids import new_job_id
 from cargohold.job import Job
+from cargohold.ondemand import JobsOnDemand
 from cargohold.payload import encode_arguments
 from cargohold.policy import Backoff
 from cargohold.records import JobRecord, NewJob
@@ -230,7 +232,11 @@ class App(FlowControl):
         store = self.store
         joined = _joined_connection(calls, connection)
         now = store.now()
-        new_jobs = [self._new_job(call, now) for call in calls]
+        new_jobs: Sequence[NewJob]
+        if joined is None:  # made as the store reads them: nothing is written if one fails
+            new_jobs = JobsOnDemand(calls, lambda call: self._new_job(call, now))
+        else:  # the caller's transaction goes on after an error: fail before writing
+            new_jobs = [self._new_job(call, now) for call in calls]
         try:
             if joined is None:
                 results = store.enqueue(new_jobs, now)
@@ -243,7 +249,7 @@ class App(FlowControl):
         jobs: list[Job[R]] = []
         for new_job, result in zip(new_jobs, results, strict=True):
             if result.created:
-                jobs.append(Job(store, _fresh_record(new_job, now)))
+                jobs.append(Job(store, partial(_fresh_record, new_job, now)))
                 continue
             existing = store.get_job(result.id)
             if existing is None and joined is not None:

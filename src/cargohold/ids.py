@@ -9,6 +9,9 @@ import threading
 import time
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_DIGIT_PAIRS = [high + low for high in _CROCKFORD for low in _CROCKFORD]
+"""Two base-32 digits for each 10-bit value: an id is 13 lookups instead of 26."""
+_PAIR_SHIFTS = tuple(range(120, -1, -10))
 
 
 _last_millis = 0
@@ -65,7 +68,7 @@ def new_job_id(now: float | None = None) -> str:
         sequence = _sequence
         random_bits = _random.next_64()
     value = (millis << 80) | (sequence << 64) | random_bits
-    return "".join([_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5)])
+    return "".join([_DIGIT_PAIRS[(value >> shift) & 1023] for shift in _PAIR_SHIFTS])
 
 
 def new_lease_token() -> str:

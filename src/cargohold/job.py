@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -37,11 +38,22 @@ class Progress:
 class Job(Generic[R]):
     """A job as last read from the store; `refresh()` reads it again."""
 
-    def __init__(self, store: Store, record: JobRecord, *, created: bool = True) -> None:
+    def __init__(
+        self, store: Store, record: JobRecord | Callable[[], JobRecord], *, created: bool = True
+    ) -> None:
+        """`record`, or what makes it when first read (a bulk enqueue returns thousands of
+        jobs, most of which are never looked at)."""
         self._store = store
-        self._record = record
+        self._known = record
         self.created = created
         """False when enqueue found an existing job with the same key and returned it."""
+
+    @property
+    def _record(self) -> JobRecord:
+        known = self._known
+        if not isinstance(known, JobRecord):
+            known = self._known = known()
+        return known
 
     def __repr__(self) -> str:
         return f"<Job {self.id} {self.task} {self.state} attempt {self.attempt}>"
@@ -93,7 +105,7 @@ class Job(Generic[R]):
         record = self._store.get_job(self.id)
         if record is None:
             raise JobNotFoundError(f"job {self.id} no longer exists (pruned or deleted)")
-        self._record = record
+        self._known = record
         return self
 
     def events(self) -> list[Event]:
@@ -104,8 +116,8 @@ class Job(Generic[R]):
         Returns False if it had already finished."""
         if self.refresh().state.is_terminal:
             return False
-        self._record = self._store.cancel(self.id, reason, self._store.now())
-        return self._record.state == JobState.CANCELLED or self._record.cancel_requested
+        self._known = record = self._store.cancel(self.id, reason, self._store.now())
+        return record.state == JobState.CANCELLED or record.cancel_requested
 
     def wait(self, timeout: float | None = None, poll: float = 0.5) -> R | None:
         """Block until the job finishes and return its result; raise JobFailedError or

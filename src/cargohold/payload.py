@@ -11,25 +11,23 @@ from cargohold.units import format_size
 JSON = Any
 """A value that round-trips through JSON."""
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False, ensure_ascii=False)
+"""One encoder for every payload (`json.dumps` with options builds a new one per call)."""
+
 
 def encode_arguments(
     task: str, args: tuple[Any, ...], kwargs: dict[str, Any], max_bytes: int
 ) -> str:
     """The stored form of a call's arguments, refused with a clear error if not JSON or too big."""
     try:
-        text = json.dumps(
-            {"args": list(args), "kwargs": kwargs},
-            separators=(",", ":"),
-            allow_nan=False,
-            ensure_ascii=False,
-        )
+        text = _ENCODER.encode({"args": list(args), "kwargs": kwargs})
     except (TypeError, ValueError) as error:
         raise PayloadError(
             f"arguments of task {task!r} are not JSON ({error}); pass strings, numbers, "
             "booleans, None, lists and dicts with string keys, e.g. an id instead of an object"
         ) from None
-    size = len(text.encode())
-    if size > max_bytes:
+    # A character takes at most 4 bytes: most payloads are known to fit without encoding them.
+    if len(text) * 4 > max_bytes and (size := len(text.encode())) > max_bytes:
         raise PayloadTooLargeError(
             f"arguments of task {task!r} take {format_size(size)} but the payload limit is "
             f"{format_size(max_bytes)}; store large data elsewhere and pass its id or path "
@@ -54,7 +52,7 @@ def decode_arguments(text: str) -> tuple[list[Any], dict[str, Any]]:
 
 def encode_result(task: str, value: Any) -> str:
     try:
-        return json.dumps(value, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
+        return _ENCODER.encode(value)
     except (TypeError, ValueError) as error:
         raise PayloadError(
             f"task {task!r} returned a value that is not JSON ({error}); "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from cargohold.outcome import Outcome
 from cargohold.payload import decode_result
@@ -13,9 +13,9 @@ LimitRef = tuple[str, str]
 """A concurrency limit or rate limit as a job names it: (name, key); key '' when not per key."""
 
 
-@dataclass(frozen=True, slots=True)
-class NewJob:
-    """One call of a task, ready to be written by `Store.enqueue`."""
+class NewJob(NamedTuple):
+    """One call of a task, ready to be written by `Store.enqueue` (a tuple: a bulk enqueue
+    makes thousands, and a tuple is made in a third of a frozen dataclass's time)."""
 
     id: str
     task: str

@@ -156,3 +156,30 @@ def test_current_job_outside_a_worker() -> None:
 
     with pytest.raises(CargoholdError, match="outside a job"):
         current_job()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_one_bad_call_in_a_large_batch_writes_none_of_it(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Calls are made into jobs while the first ones are being written: a call that cannot
+    be made into a job, far into the batch, still leaves nothing written."""
+    url = (
+        f"sqlite:///{tmp_path / 'bulk.db'}"
+        if kind == "sqlite"
+        else str(request.getfixturevalue("postgres_url"))
+    )
+    app = App(url)
+
+    @app.task
+    def resize(image: object) -> None: ...
+
+    calls = [resize.call(f"img-{n}") for n in range(1_500)]
+    calls[1_200] = resize.call(object())
+    try:
+        with pytest.raises(PayloadError, match="not JSON"):
+            app.enqueue_many(calls)
+        assert app.store.count_jobs() == {}
+        assert len(app.enqueue_many(calls[:1_200])) == 1_200
+    finally:
+        app.close()

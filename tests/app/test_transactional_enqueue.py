@@ -112,6 +112,24 @@ def test_enqueue_many_and_options_join_one_transaction(
     assert orders(app) == {"a", "b", "c"} and len(jobs) == 3
 
 
+def test_a_large_enqueue_many_joins_the_transaction_whole(
+    app: App, connect: Callable[[], Any]
+) -> None:
+    """Enough calls that some stores write them in several statements: all of them commit or
+    roll back with the caller's transaction."""
+    connection = connect()
+    task = fulfil(app)
+    rolled_back = app.enqueue_many(
+        [task.call(f"r{n}") for n in range(1_200)], connection=connection
+    )
+    connection.rollback()
+    assert orders(app) == set() and len(rolled_back) == 1_200
+    app.enqueue_many([task.call(f"c{n}") for n in range(1_200)], connection=connection)
+    assert orders(app) == set()
+    connection.commit()
+    assert len(app.store.find_jobs(JobFilter(queues=("orders",), limit=2_000))) == 1_200
+
+
 def test_calls_with_different_connections_are_refused(app: App, connect: Callable[[], Any]) -> None:
     task = fulfil(app)
     calls = [task.options(connection=connect()).call("a"), task.call("b")]

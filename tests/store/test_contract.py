@@ -193,6 +193,29 @@ def test_one_enqueue_call_writes_a_key_once_and_names_its_holder_after(store: St
     assert kinds(store, first.id) == ["enqueued"] and store.get_job(twin.id) is None
 
 
+def test_a_large_enqueue_writes_every_job_in_order_with_taken_keys_named(store: Store) -> None:
+    """Thousands of jobs in one call (written in several statements by some stores), keys
+    taken before the call and within it, and a delayed job among them."""
+    held = store.enqueue([new_job(key="held")], T0)[0].id
+    jobs = [new_job() for _ in range(1_234)]
+    jobs[700] = new_job(key="held")
+    jobs[5] = new_job(key="twice")
+    jobs[1_100] = new_job(key="twice")
+    jobs[900] = new_job(run_at=T0 + 60)
+    results = store.enqueue(jobs, T0)
+
+    expected = [(job.id, True) for job in jobs]
+    expected[700] = (held, False)
+    expected[1_100] = (jobs[5].id, False)
+    assert [(r.id, r.created) for r in results] == expected
+    written = {job.id for job in jobs} - {jobs[700].id, jobs[1_100].id}
+    found = store.find_jobs(JobFilter(limit=2_000))
+    assert {job.id for job in found} == written | {held}
+    delayed = store.get_job(jobs[900].id)
+    assert delayed is not None and delayed.state == JobState.SCHEDULED
+    assert kinds(store, jobs[1_233].id) == ["enqueued"]
+
+
 # -- ack --------------------------------------------------------------------------------------
 
 

@@ -35,3 +35,12 @@ def test_damaged_stored_arguments(stored: str) -> None:
 def test_non_json_result_is_refused() -> None:
     with pytest.raises(PayloadError, match="returned a value that is not JSON"):
         encode_result("t", object())
+
+
+def test_the_limit_counts_bytes_not_characters() -> None:
+    exact = encode_arguments("t", ("é" * 10,), {}, 10_000)
+    limit = len(exact.encode())
+    assert limit == len(exact) + 10  # each é takes two bytes
+    assert encode_arguments("t", ("é" * 10,), {}, limit) == exact
+    with pytest.raises(PayloadTooLargeError, match="payload limit"):
+        encode_arguments("t", ("é" * 10 + "x",), {}, limit)

@@ -55,7 +55,9 @@ class Store(FlowStore, Protocol):
 
     def enqueue(self, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
         """Write jobs in one transaction. A job whose key is taken is not written: the
-        existing job's id is returned instead, with `created=False`."""
+        existing job's id is returned instead, with `created=False`. `jobs` may make each
+        job as it is first read (`JobsOnDemand`), raising if a call cannot be made into one:
+        then nothing is written."""
 
     def enqueue_in(self, connection: object, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
         """`enqueue` inside the caller's open transaction, with the caller's own DB-API

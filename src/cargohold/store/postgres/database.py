@@ -17,7 +17,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -90,6 +90,24 @@ class Tx:
             cursor.execute(sql(name), params)
             return cursor.fetchall()
 
+    @contextlib.contextmanager
+    def pipeline(self) -> Iterator[None]:
+        """Statements sent inside go out without waiting for each other's results (psycopg's
+        pipeline mode), until a result is read or the block ends. With a libpq older than
+        14, which has no pipeline mode, they run one after the other instead."""
+        if not psycopg.Pipeline.is_supported():
+            yield
+            return
+        with self.connection.pipeline():
+            yield
+
+    def send(self, name: str, params: Params | None = None) -> Sent:
+        """Send a statement and read its rows later: inside `pipeline()`, the server runs it
+        while the caller prepares the next one."""
+        cursor = self.connection.cursor(row_factory=dict_row)
+        cursor.execute(sql(name), params)
+        return Sent(cursor)
+
     def one(self, name: str, params: Params | None = None) -> Row | None:
         rows = self.rows(name, params)
         return rows[0] if rows else None
@@ -108,6 +126,18 @@ class Tx:
         """Wake idle workers when this transaction commits (one notification per queue)."""
         for queue in sorted(set(queues)):
             self.rows("notify", {"queue": queue})
+
+
+@dataclass(slots=True)
+class Sent:
+    """A statement sent by `Tx.send`, whose rows are read when needed."""
+
+    cursor: psycopg.Cursor[Row]
+
+    def rows(self) -> list[Row]:
+        """Its rows (waiting for them if they have not come yet); read them once."""
+        with self.cursor:
+            return self.cursor.fetchall()
 
 
 class _CommitLostError(Exception):

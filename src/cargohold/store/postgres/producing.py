@@ -16,37 +16,59 @@ from cargohold.errors import ConfigurationError, QueueFullError, StoreError
 from cargohold.records import Enqueued, NewJob
 from cargohold.store.flow import refs_json
 from cargohold.store.joined import describe
-from cargohold.store.postgres.database import Database, Row, Tx
+from cargohold.store.postgres.database import Database, Row, Sent, Tx
+
+CHUNK = 500
+"""Jobs per statement when many are written at once."""
 
 
 def enqueue(tx: Tx, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
-    """Write `jobs`; a job whose key is taken returns the id of the job holding it. Jobs are
-    written in one statement, except that a job with a `max_depth` counts the jobs of its
-    queue written before it: the ones before are written first, then it alone."""
+    """Write `jobs`; a job whose key is taken returns the id of the job holding it.
+
+    Up to `CHUNK` jobs are written by one statement. More go out in chunks, in one pipeline,
+    each sent as soon as its jobs are read from `jobs` (which may make them as they are read):
+    the server writes one chunk while the next is made and sent. A job with a `max_depth`
+    counts the jobs of its queue written before it, so the jobs before it are written first."""
+    if one_write(jobs):
+        return _written(tx, jobs, tx.rows("enqueue", _columns(jobs, now)))
     results: list[Enqueued] = []
-    batch: list[NewJob] = []
-    for job in jobs:
-        if job.max_depth is not None:
-            results += _write(tx, batch, now)
-            batch = []
-            existing = _full_queue(tx, job)
-            if existing is not None:  # its key is taken: the queue's depth does not matter
-                results.append(existing)
-                continue
-        batch.append(job)
-    return results + _write(tx, batch, now)
+    with tx.pipeline():
+        sent: list[tuple[list[NewJob], Sent]] = []
+        chunk: list[NewJob] = []
+        for job in jobs:
+            if job.max_depth is not None:
+                if chunk:
+                    sent.append((chunk, tx.send("enqueue", _columns(chunk, now))))
+                    chunk = []
+                results += _landed(tx, sent)
+                sent = []
+                existing = _full_queue(tx, job)
+                if existing is not None:  # its key is taken: the queue's depth does not matter
+                    results.append(existing)
+                    continue
+            chunk.append(job)
+            if len(chunk) == CHUNK:
+                sent.append((chunk, tx.send("enqueue", _columns(chunk, now))))
+                chunk = []
+        if chunk:
+            sent.append((chunk, tx.send("enqueue", _columns(chunk, now))))
+        return results + _landed(tx, sent)
 
 
 def one_write(jobs: Sequence[NewJob]) -> bool:
     """Whether `enqueue` writes `jobs` with its first statement alone (what it runs after
-    only looks up the holders of keys taken): true unless a job has a `max_depth`."""
-    return all(job.max_depth is None for job in jobs)
+    only looks up the holders of keys taken): true for up to `CHUNK` jobs, unless a job has
+    a `max_depth`."""
+    return len(jobs) <= CHUNK and all(job.max_depth is None for job in jobs)
 
 
-def _write(tx: Tx, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
-    if not jobs:
-        return []
-    written = {row["id"] for row in tx.rows("enqueue", _columns(jobs, now))}
+def _landed(tx: Tx, sent: list[tuple[list[NewJob], Sent]]) -> list[Enqueued]:
+    return [result for chunk, statement in sent for result in _written(tx, chunk, statement.rows())]
+
+
+def _written(tx: Tx, jobs: Sequence[NewJob], found: list[Row]) -> list[Enqueued]:
+    """What became of `jobs`, given the rows the statement that wrote them returned."""
+    written = {row["id"] for row in found}
     results = []
     for job in jobs:
         if job.id in written:

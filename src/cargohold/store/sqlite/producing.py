@@ -21,6 +21,7 @@ class SQLiteProducing(SQLiteConnection):
     """Mixed into `SQLiteStore`."""
 
     def enqueue(self, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
+        jobs = list(jobs)  # jobs made on demand are made before the write lock is taken
         with self._write() as connection:
             results, ready = self._insert_jobs(connection.cursor(), jobs, now)
         if ready:
