@@ -124,18 +124,29 @@ def answer_lost_once(monkeypatch: pytest.MonkeyPatch) -> Any:
     committed, and the client cannot know it."""
     from cargohold.store.postgres import database
 
-    real_rows = database.Tx.rows
+    real_rows, real_sent_rows = database.Tx.rows, database.Sent.rows
     armed: dict[str, str | None] = {"on": None}
+
+    def lose_answer(connection: psycopg.Connection[Any]) -> None:
+        armed["on"] = None
+        connection.pgconn.finish()
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
 
     def rows(tx: Any, name: str, params: Any = None) -> Any:
         found = real_rows(tx, name, params)
         if armed["on"] == name:
-            armed["on"] = None
-            tx.connection.pgconn.finish()
-            raise psycopg.OperationalError("server closed the connection unexpectedly")
+            lose_answer(tx.connection)
+        return found
+
+    def sent_rows(sent: Any) -> Any:
+        connection = sent.cursor.connection
+        found = real_sent_rows(sent)
+        if armed["on"] == sent.name:
+            lose_answer(connection)
         return found
 
     monkeypatch.setattr(database.Tx, "rows", rows)
+    monkeypatch.setattr(database.Sent, "rows", sent_rows)
     return armed
 
 
@@ -150,6 +161,22 @@ def test_a_lost_answer_of_enqueue_writes_the_job_once(
     assert answer_lost_once["on"] is None, "the fault was injected"
     assert len(pg.find_jobs(JobFilter())) == 2
     assert kinds(pg, job.id) == ["enqueued"] and kinds(pg, other.id) == ["enqueued"]
+
+
+@pytest.mark.parametrize("count", [2, 1_200])
+def test_a_lost_answer_of_a_keyless_enqueue_writes_each_job_once(
+    pg: PostgresStore, answer_lost_once: Any, count: int
+) -> None:
+    """Keyless jobs are first inserted without ON CONFLICT; the try after a lost answer
+    cannot know what landed, so it must skip what did (a few jobs: one statement in
+    autocommit; many: chunks in a transaction, which a lost answer rolls back)."""
+    jobs = [new_job() for _ in range(count)]
+    answer_lost_once["on"] = "enqueue"
+    results = pg.enqueue(jobs, T0)
+    assert answer_lost_once["on"] is None, "the fault was injected"
+    assert [(r.id, r.created) for r in results] == [(job.id, True) for job in jobs]
+    assert len(pg.find_jobs(JobFilter(limit=2 * count))) == count
+    assert kinds(pg, jobs[-1].id) == ["enqueued"]
 
 
 def test_a_lost_commit_of_enqueue_writes_the_job_once(

@@ -11,7 +11,7 @@ grants more than N in any window of that period, whatever the number of processe
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from cargohold.records import (
@@ -62,8 +62,10 @@ class FlowStore(Protocol):
         `slot` without firing it. Returns the job if this call enqueued it."""
 
 
-def refs_json(refs: Iterable[LimitRef]) -> str | None:
+def refs_json(refs: Sequence[LimitRef]) -> str | None:
     """Limit or rate references as stored in a job row (None for none)."""
+    if not refs:
+        return None
     listed = [[name, key] for name, key in refs]
     return json.dumps(listed) if listed else None
 

@@ -101,12 +101,15 @@ class Tx:
         with self.connection.pipeline():
             yield
 
-    def send(self, name: str, params: Params | None = None) -> Sent:
+    def send(
+        self, name: str, params: Params | None = None, *, statement: str | None = None
+    ) -> Sent:
         """Send a statement and read its rows later: inside `pipeline()`, the server runs it
-        while the caller prepares the next one."""
+        while the caller prepares the next one. `statement`: a variant of the file's text to
+        run instead of it."""
         cursor = self.connection.cursor(row_factory=dict_row)
-        cursor.execute(sql(name), params)
-        return Sent(cursor)
+        cursor.execute(sql(name) if statement is None else statement, params)
+        return Sent(name, cursor)
 
     def one(self, name: str, params: Params | None = None) -> Row | None:
         rows = self.rows(name, params)
@@ -132,6 +135,7 @@ class Tx:
 class Sent:
     """A statement sent by `Tx.send`, whose rows are read when needed."""
 
+    name: str
     cursor: psycopg.Cursor[Row]
 
     def rows(self) -> list[Row]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import weakref
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 import psycopg
@@ -16,7 +17,7 @@ from cargohold.errors import ConfigurationError, QueueFullError, StoreError
 from cargohold.records import Enqueued, NewJob
 from cargohold.store.flow import refs_json
 from cargohold.store.joined import describe
-from cargohold.store.postgres.database import Database, Row, Sent, Tx
+from cargohold.store.postgres.database import Database, Row, Sent, Tx, sql
 
 CHUNK = 500
 """Jobs per statement when many are written at once."""
@@ -30,7 +31,7 @@ def enqueue(tx: Tx, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
     the server writes one chunk while the next is made and sent. A job with a `max_depth`
     counts the jobs of its queue written before it, so the jobs before it are written first."""
     if one_write(jobs):
-        return _written(tx, jobs, tx.rows("enqueue", _columns(jobs, now)))
+        return _written(tx, jobs, _insert(tx, jobs, now).rows())
     results: list[Enqueued] = []
     with tx.pipeline():
         sent: list[tuple[list[NewJob], Sent]] = []
@@ -38,7 +39,7 @@ def enqueue(tx: Tx, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
         for job in jobs:
             if job.max_depth is not None:
                 if chunk:
-                    sent.append((chunk, tx.send("enqueue", _columns(chunk, now))))
+                    sent.append((chunk, _insert(tx, chunk, now)))
                     chunk = []
                 results += _landed(tx, sent)
                 sent = []
@@ -48,11 +49,30 @@ def enqueue(tx: Tx, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
                     continue
             chunk.append(job)
             if len(chunk) == CHUNK:
-                sent.append((chunk, tx.send("enqueue", _columns(chunk, now))))
+                sent.append((chunk, _insert(tx, chunk, now)))
                 chunk = []
         if chunk:
-            sent.append((chunk, tx.send("enqueue", _columns(chunk, now))))
+            sent.append((chunk, _insert(tx, chunk, now)))
         return results + _landed(tx, sent)
+
+
+def _insert(tx: Tx, jobs: Sequence[NewJob], now: float) -> Sent:
+    """Send the statement that writes `jobs`. Jobs that cannot conflict with a job already
+    written (none has a key, and no earlier try of this call may have written them) are
+    inserted without ON CONFLICT: the server then skips looking each one up in the unique
+    indexes before inserting it, a tenth of its work."""
+    fresh = not tx.commit_unknown and all(job.key is None for job in jobs)
+    return tx.send("enqueue", _columns(jobs, now), statement=_fresh_insert() if fresh else None)
+
+
+@cache
+def _fresh_insert() -> str:
+    statement = sql("enqueue")
+    assert ON_CONFLICT in statement
+    return statement.replace(ON_CONFLICT, "")
+
+
+ON_CONFLICT = "ON CONFLICT DO NOTHING"
 
 
 def one_write(jobs: Sequence[NewJob]) -> bool:
