@@ -15,12 +15,12 @@ def test_job_ids_sort_by_creation_and_differ_in_their_random_part() -> None:
 
 def test_a_job_id_is_its_time_sequence_and_random_bits_in_crockford_base32() -> None:
     alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-    job_id = new_job_id(1_800_000_000.123)
+    job_id = new_job_id(4_000_000_000.5)  # later than any id made before: its own millisecond
     value = 0
     for digit in job_id:
         value = value * 32 + alphabet.index(digit)
     assert len(job_id) == 26 and value >> 128 == 0
-    assert value >> 80 == 1_800_000_000_123
+    assert value >> 80 == 4_000_000_000_500
 
 
 def test_a_forked_child_does_not_reuse_its_parents_random_bits() -> None:

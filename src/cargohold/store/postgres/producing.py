@@ -21,6 +21,7 @@ from cargohold.store.postgres.database import Database, Row, Sent, Tx, sql
 
 CHUNK = 500
 """Jobs per statement when many are written at once."""
+ON_CONFLICT = "ON CONFLICT DO NOTHING"
 
 
 def enqueue(tx: Tx, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
@@ -31,7 +32,7 @@ def enqueue(tx: Tx, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
     the server writes one chunk while the next is made and sent. A job with a `max_depth`
     counts the jobs of its queue written before it, so the jobs before it are written first."""
     if one_write(jobs):
-        return _written(tx, jobs, _insert(tx, jobs, now).rows())
+        return _written(tx, jobs, _insert(tx, jobs, now))
     results: list[Enqueued] = []
     with tx.pipeline():
         sent: list[tuple[list[NewJob], Sent]] = []
@@ -72,9 +73,6 @@ def _fresh_insert() -> str:
     return statement.replace(ON_CONFLICT, "")
 
 
-ON_CONFLICT = "ON CONFLICT DO NOTHING"
-
-
 def one_write(jobs: Sequence[NewJob]) -> bool:
     """Whether `enqueue` writes `jobs` with its first statement alone (what it runs after
     only looks up the holders of keys taken): true for up to `CHUNK` jobs, unless a job has
@@ -83,15 +81,18 @@ def one_write(jobs: Sequence[NewJob]) -> bool:
 
 
 def _landed(tx: Tx, sent: list[tuple[list[NewJob], Sent]]) -> list[Enqueued]:
-    return [result for chunk, statement in sent for result in _written(tx, chunk, statement.rows())]
+    return [result for chunk, statement in sent for result in _written(tx, chunk, statement)]
 
 
-def _written(tx: Tx, jobs: Sequence[NewJob], found: list[Row]) -> list[Enqueued]:
-    """What became of `jobs`, given the rows the statement that wrote them returned."""
-    written = {row["id"] for row in found}
+def _written(tx: Tx, jobs: Sequence[NewJob], statement: Sent) -> list[Enqueued]:
+    """What became of `jobs`, from the answer of the statement that wrote them."""
+    [answer] = statement.rows()
+    not_written = set(answer["not_written"])
+    if not not_written:
+        return [Enqueued(job.id, created=True) for job in jobs]
     results = []
     for job in jobs:
-        if job.id in written:
+        if job.id not in not_written:
             results.append(Enqueued(job.id, created=True))
             continue
         # Its key is taken, or an earlier try of this call wrote it.
