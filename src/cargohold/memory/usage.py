@@ -110,9 +110,13 @@ class PeakMeter:
 
     def __init__(self) -> None:
         self._start: int | None = None
+        self._last: tuple[int, int] | None = None
+        """The status `peak` read, which a job starting right after it starts from."""
 
-    def start(self) -> None:
-        status = _own_status()
+    def start(self, *, right_after: bool = False) -> None:
+        """`right_after`: nothing ran since the last `peak`, whose reading is reused."""
+        status = self._last if right_after and self._last is not None else _own_status()
+        self._last = None
         if status is None:
             self._start = None
             return
@@ -128,7 +132,7 @@ class PeakMeter:
 
     def peak(self) -> int | None:
         """The rise since `start`, at its highest (within PEAK_RESET_SLACK above it)."""
-        status = _own_status()
+        status = self._last = _own_status()
         if status is None or self._start is None:
             return None
         return max(0, status[1] - self._start)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import os
+import pickle
 import signal
 import sys
 import traceback
@@ -82,11 +83,15 @@ def runner_main(app: App, connection: Connection, parent_pid: int) -> None:
         if message is STOP:
             return
         # One job, or a list of quick jobs sent ahead to run one after the other.
-        for job in message if isinstance(message, list) else [message]:
-            meter.start()
+        jobs = message if isinstance(message, list) else [message]
+        for index, job in enumerate(jobs):
+            meter.start(right_after=index > 0)
             report = run_job(app, job, send_progress)
             peak = meter.peak()
-            connection.send(report._replace(peak_memory=peak, resources=app.loaded_resources()))
+            report = report._replace(peak_memory=peak, resources=app.loaded_resources())
+            # Each report at once, so a runner that dies leaves no finished job unreported;
+            # plain pickle: lighter than the pickler `send` builds, and enough for a report.
+            connection.send_bytes(pickle.dumps(report))
 
 
 def run_job(app: App, job: RunJob, send_progress: Any) -> RunReport:
