@@ -269,6 +269,35 @@ def test_acks_in_one_call_are_fenced_one_by_one_and_answered_in_order(store: Sto
     assert sorted(stats.durations) == [0.25, 0.75]
 
 
+def test_each_task_remembers_its_latest_runs_across_ack_calls(store: Store) -> None:
+    """Two tasks' successes interleaved in each call: each task keeps its own most recent
+    observations (twenty), oldest first, whatever the order the store reads them in."""
+    for call in range(3):
+        ids = [enqueue_one(store, task="even" if n % 2 == 0 else "odd") for n in range(16)]
+        claims = {c.id: c for c in store.claim(WORKER, None, 16, LEASE, T0)}
+        acks = [
+            Ack(
+                job_id,
+                claims[job_id].lease_token,
+                Succeeded(None),
+                peak_memory=1_000 * call + n,
+                duration=float(call * 100 + n),
+            )
+            for n, job_id in enumerate(ids)
+        ]
+        assert store.ack(WORKER, acks, T0 + 1) == [True] * 16
+    stats = {s.task: s for s in store.task_stats()}
+    for task, parity in (("even", 0), ("odd", 1)):
+        peaks, durations = stats[task].peaks, stats[task].durations
+        # 24 runs each: the 16 of the last two calls, and 4 of the first (in the order the
+        # store applied that call's outcomes).
+        later = {1_000 * call + n for call in (1, 2) for n in range(parity, 16, 2)}
+        assert len(peaks) == len(durations) == 20 and later <= set(peaks)
+        assert all(peak % 2 == parity for peak in peaks)
+        # The same runs kept for both: a run's (call, n) from its peak and its duration.
+        assert {divmod(int(d), 100) for d in durations} == {divmod(p, 1_000) for p in peaks}
+
+
 def test_ack_retrying_schedules_the_next_attempt(store: Store) -> None:
     job_id = enqueue_one(store)
     claim = store.claim(WORKER, None, 1, LEASE, T0)[0]

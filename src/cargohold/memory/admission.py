@@ -49,6 +49,11 @@ def remember(values: Sequence[float], value: float) -> list[float]:
     return [*values, value][-KEEP_OBSERVATIONS:]
 
 
+def remember_all(values: Sequence[float], new: Sequence[float]) -> list[float]:
+    """`remember` each of `new`, in order, at once."""
+    return [*values, *new][-KEEP_OBSERVATIONS:]
+
+
 def reservation_after_kill(reserved: int, peak: int | None, budget: int) -> int:
     """A job killed at its reservation gets a larger one next time, up to the whole budget."""
     grown = max(reserved * MEMORY_RETRY_GROWTH, (peak or 0) * 2)

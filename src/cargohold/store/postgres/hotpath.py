@@ -10,7 +10,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cargohold.memory.admission import RUNNER_OVERHEAD, MemoryOffer, learned_reservation, remember
+from cargohold.memory.admission import (
+    RUNNER_OVERHEAD,
+    MemoryOffer,
+    learned_reservation,
+    remember_all,
+)
 from cargohold.records import Ack, Claim, LimitRef
 from cargohold.states import JobState
 from cargohold.store import fitting
@@ -182,7 +187,9 @@ def ack(tx: Tx, worker_id: str, acks: Sequence[Ack], now: float) -> list[bool]:
             if row["state"] == JobState.QUEUED:
                 ready.append(row["queue"])
             if kind == "succeeded":  # its task's statistics came with it, locked
-                runs = learned.setdefault(row["task"], TaskRuns(row["peaks"], row["durations"]))
+                runs = learned.get(row["task"])
+                if runs is None:
+                    runs = learned[row["task"]] = TaskRuns(row["peaks"], row["durations"])
                 one = acks[index]
                 duration = now - row["started_at"] if one.duration is None else one.duration
                 runs.add(one.peak_memory, duration)
@@ -214,20 +221,23 @@ def _landed(tx: Tx, worker_id: str, indexes: list[int], acks: Sequence[Ack]) -> 
 @dataclass(slots=True)
 class TaskRuns:
     """What a task's statistics become with the successful runs of one call: its recent
-    peaks and durations as read (locked), then each run remembered."""
+    peaks and durations as read (locked), then the new runs remembered after them."""
 
     peaks: list[int]
     durations: list[float]
+    new_peaks: list[int] = field(default_factory=list)
+    new_durations: list[float] = field(default_factory=list)
 
     def add(self, peak: int | None, duration: float) -> None:
         if peak is not None:
-            self.peaks = [int(p) for p in remember(self.peaks, peak)]
-        self.durations = remember(self.durations, round(duration, 6))
+            self.new_peaks.append(peak)
+        self.new_durations.append(round(duration, 6))
 
     def saved(self, task: str) -> dict[str, Any]:
+        peaks = [int(p) for p in remember_all(self.peaks, self.new_peaks)]
         return {
             "task": task,
-            "peaks": self.peaks,
-            "durations": self.durations,
-            "learned_memory": learned_reservation(self.peaks),
+            "peaks": peaks,
+            "durations": remember_all(self.durations, self.new_durations),
+            "learned_memory": learned_reservation(peaks),
         }
