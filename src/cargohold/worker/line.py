@@ -16,7 +16,7 @@ from cargohold.records import Claim
 
 QUICK_JOB = 0.02
 """A worker whose recent jobs ran this many seconds or less, on average, claims ahead."""
-AHEAD_PER_RUNNER = 64
+AHEAD_PER_RUNNER = 128
 """How many jobs a worker of quick jobs holds per runner, running or waiting here."""
 PACE_WEIGHT = 0.2
 """Weight of the latest run in the moving average of run times."""

@@ -11,7 +11,7 @@ from cargohold.worker.runners import FOLLOWING_DEPTH, Runner
 if TYPE_CHECKING:
     from cargohold.worker.supervisor import Supervisor
 
-MAX_CLAIM = 128
+MAX_CLAIM = 256
 """Jobs claimed in one transaction, at most."""
 
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 
 READY_TIMEOUT = 60.0
-FOLLOWING_DEPTH = 48
+FOLLOWING_DEPTH = 96
 """Quick jobs a runner may be sent ahead of the one it runs."""
 
 

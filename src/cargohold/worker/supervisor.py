@@ -24,6 +24,7 @@ from cargohold.outcome import Cancelled, Failed, HandedBack, Outcome
 from cargohold.records import Ack, Claim, MemoryReport, ProgressUpdate, WorkerInfo
 from cargohold.settings import Settings
 from cargohold.units import format_size
+from cargohold.worker.committer import Committer
 from cargohold.worker.endings import Endings
 from cargohold.worker.flow import FlowDuties
 from cargohold.worker.line import ClaimedLine, Pace
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("cargohold.worker")
 
 PROGRESS_FLUSH_INTERVAL = 0.2
-ACK_GROUP = 128
+ACK_GROUP = 256
 """Outcomes of quick jobs persisted together, at most."""
 ACK_DELAY = 0.01
 """Seconds a quick job's outcome may wait for others to be persisted with it."""
@@ -52,6 +53,25 @@ OTHERS_INTERVAL = 0.5
 STARVE_AFTER = 10.0
 """Seconds the first job in line may be passed by smaller ones before the worker stops
 admitting anything else until it fits."""
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    """A transaction handed to the committer: the outcomes it persists (still the worker's
+    until it returns) and the claim it makes."""
+
+    acks: list[Ack]
+    offer: MemoryOffer | None
+    wanted: int
+    """Jobs the worker wanted: fewer than that coming back makes it look at the first in
+    line (`_look_at_first_in_line`), even when no memory was free to claim any."""
+
+    @property
+    def claiming(self) -> bool:
+        return self.wanted > 0 and self.offer is not None and self.offer.free > 0
+
+
+RoundResult = tuple[list[bool], list[Claim]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +105,9 @@ class Supervisor:
         self.endings = Endings(self, rng or random.Random())
         self.flow = FlowDuties(self, rng or random.Random())
         self._acks: list[Ack] = []
+        self._committer: Committer[RoundResult] = Committer()
+        self._round: Round | None = None
+        """The transaction in flight on the committer's thread, if any."""
         self._oldest_ack = 0.0
         """When the first of the outcomes waiting in `_acks` was added (monotonic clock)."""
         self.line = ClaimedLine()
@@ -173,7 +196,13 @@ class Supervisor:
 
     @property
     def stopped(self) -> bool:
-        return self._stopping and not self.pool.busy and not self._acks and not self.line
+        return (
+            self._stopping
+            and not self.pool.busy
+            and not self._acks
+            and not self.line
+            and self._round is None
+        )
 
     def run(self) -> None:
         """Work until SIGTERM or SIGINT, then shut down gracefully."""
@@ -217,7 +246,7 @@ class Supervisor:
             # for each one (every wake-up costs more than the job).
             time.sleep(min(timeout, QUICK_NAP))
             return
-        watched: list[Any] = []
+        watched: list[Any] = [self._committer.fileno()] if self._round is not None else []
         for runner in self.pool.busy:
             watched += [runner.connection, runner.process.sentinel]
         self._waiter.wait(watched, timeout, listen=not self._stopping)
@@ -228,8 +257,12 @@ class Supervisor:
             self.memory.close()
             return
         self._started = False
-        self._hand_back_running("worker shut down before the job finished")
-        self._flush(self.store.now())
+        try:
+            self._settle(self.store.now())
+        finally:
+            self._hand_back_running("worker shut down before the job finished")
+            self._flush(self.store.now())
+            self._committer.close()
         self.pool.stop_all()
         self.memory.close()
         self._waiter.close()
@@ -257,6 +290,8 @@ class Supervisor:
             if not self._stopping:
                 self._flush_and_claim(now)
         if not self._stopping:
+            if now >= self.flow.next_due:
+                self._settle(now)
             self.flow.tick(now)
 
     def finish(
@@ -295,9 +330,19 @@ class Supervisor:
 
     def _flush_and_claim(self, now: float, *, claim: bool = True) -> None:
         """Start what waits in the line; persist outcomes and claim work that fits, in one
-        store transaction, when either is due."""
+        store transaction, when either is due. While jobs are quick, that transaction runs
+        on the committer's thread and this returns at once; the next tick after it is done
+        takes its result (a claim, outcomes refused)."""
+        came_short = False
+        if self._round is not None:
+            if not (self._committer.done or self._stopping or not claim):
+                self.lineup.start(now)
+                return
+            came_short = self._settle(now)
         self.lineup.start(now)
-        offer = self._offer(now) if claim else None
+        # A claim that came back short found the queue empty: the next one waits for a
+        # producer's wake-up or the poll interval, as any claim does.
+        offer = self._offer(now) if claim and not came_short else None
         wanted = self.lineup.jobs_to_claim() if offer is not None else 0
         acks = list(self._acks)
         if not (wanted or self._acks_due(claim)):
@@ -306,35 +351,70 @@ class Supervisor:
         last_words = [self._progress[a.job_id] for a in acks if a.job_id in self._progress]
         if last_words:  # persist a finished job's final progress before it stops running
             self.store.record_progress(last_words)
-        claims: list[Claim] = []
-        if wanted > 0 and offer is not None and offer.free > 0:
-            accepted, claims = self.store.ack_and_claim(
+        store_round = Round(acks, offer, wanted)
+        # Until the transaction returns, the outcomes stay the worker's (their leases are
+        # still extended); if it fails, they go back to be persisted by the next one.
+        del self._acks[: len(acks)]
+        if claim and self.pace.quick and not self._stopping:
+            self._round = store_round
+            self._committer.submit(lambda: self._persist_and_claim(store_round, now))
+            return
+        try:
+            result = self._persist_and_claim(store_round, now)
+        except BaseException:
+            self._acks[:0] = acks
+            raise
+        self._apply(store_round, result, now)
+
+    def _persist_and_claim(self, store_round: Round, now: float) -> RoundResult:
+        """The store transaction of one round (on whichever thread runs it)."""
+        acks = store_round.acks
+        if store_round.claiming:
+            return self.store.ack_and_claim(
                 self.worker_id,
                 acks,
                 self.settings.queues,
-                wanted,
+                store_round.wanted,
                 self.settings.lease,
                 now,
-                memory=offer,
+                memory=store_round.offer,
                 limits=self.flow.limits,
             )
-        elif acks:
-            accepted = self.store.ack(self.worker_id, acks, now)
-        else:
-            accepted = []
-        # Only now forget them: if the store failed, the next tick tries again.
-        del self._acks[: len(acks)]
-        for ack, ok in zip(acks, accepted, strict=True):
+        return (self.store.ack(self.worker_id, acks, now) if acks else []), []
+
+    def _settle(self, now: float) -> bool:
+        """Wait for the transaction in flight, if any, and take its result; whether its claim
+        came back short. Every other store call waits for it first: one transaction at a
+        time, as without the thread."""
+        store_round, self._round = self._round, None
+        if store_round is None:
+            return False
+        try:
+            result = self._committer.take()
+        except BaseException:
+            self._acks[:0] = store_round.acks
+            raise
+        return self._apply(store_round, result, now)
+
+    def _apply(self, store_round: Round, result: RoundResult, now: float) -> bool:
+        """What a persisted round means: outcomes refused for lost leases, jobs claimed;
+        whether fewer jobs came than it asked for."""
+        accepted, claims = result
+        for ack, ok in zip(store_round.acks, accepted, strict=True):
             self._progress.pop(ack.job_id, None)
             if not ok:
                 log.warning("job %s: outcome refused, the lease was lost", ack.job_id)
         self.line.extend(claims)
         self.lineup.start(now)
-        if wanted > len(claims) and offer is not None:
-            self._look_at_first_in_line(now, offer)
+        came_short = store_round.wanted > len(claims)
+        if came_short and store_round.offer is not None:
+            self._look_at_first_in_line(now, store_round.offer)
         self._flush_progress(now)
+        return came_short
 
     def _flush_progress(self, now: float) -> None:
+        if self._round is not None:  # after the transaction in flight
+            return
         if self._progress and (now >= self._next_progress_flush or self._stopping):
             updates, self._progress = list(self._progress.values()), {}
             self.store.record_progress(updates)
@@ -497,6 +577,7 @@ class Supervisor:
             self.endings.stop_to_protect_host(newest, action.reason)
 
     def _heartbeat(self, now: float) -> None:
+        self._settle(now)
         offer = self.memory.offer(self.pool.memories(), busy=bool(self.pool.busy))
         reply = self.store.heartbeat(
             self.worker_id,
@@ -517,6 +598,7 @@ class Supervisor:
             self.reject(claim, Cancelled("cancelled on request before it started"))
 
     def _rescue(self, now: float) -> None:
+        self._settle(now)
         report = self.store.rescue(self.worker_id, now)
         self._next_rescue = now + self.settings.rescue_interval
         if report.requeued or report.failed:
@@ -550,7 +632,7 @@ class Supervisor:
         seconds = min(duties) - now
         if self.pool.busy:
             seconds = min(seconds, SAMPLE_INTERVAL)
-        if self._acks:  # grouped outcomes wait a few milliseconds at most
+        if self._acks or self._round is not None:  # grouped outcomes wait a few ms at most
             seconds = min(seconds, ACK_DELAY)
         if self._stopping and self._stop_deadline is not None:
             seconds = min(seconds, self._stop_deadline - time.monotonic())

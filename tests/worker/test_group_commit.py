@@ -1,0 +1,116 @@
+"""Outcomes of quick jobs commit on the supervisor's committer thread while it keeps its
+runners fed. A real supervisor, real runners, a real SQLite file, whose write lock the test
+holds to keep a group commit in flight."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from cargohold import App, JobState
+from cargohold.records import JobFilter
+from cargohold.store.sqlite.connection import database_path
+from tests.apps.ledger_app import build_app, work_task
+from tests.ledger import Ledger
+from tests.processes import FAST_LEASES, Workers, wait_for
+
+LEDGER_APP = "tests.apps.ledger_app:app"
+JOBS = 300
+
+
+@contextmanager
+def commits_held(store_url: str) -> Iterator[None]:
+    """No transaction of the store can commit meanwhile: this connection holds its write
+    lock (readers go on)."""
+    blocker = sqlite3.connect(database_path(store_url), isolation_level=None)
+    try:
+        blocker.execute("BEGIN IMMEDIATE")
+        yield
+        blocker.execute("ROLLBACK")
+    finally:
+        blocker.close()
+
+
+def count(app: App, state: JobState) -> int:
+    counts = app.store.count_jobs()
+    return counts["default"][state] if "default" in counts else 0
+
+
+def ended_runs(ledger: Ledger) -> int:
+    return sum(run.ended is not None for run in ledger.runs())
+
+
+def test_runners_stay_fed_while_a_group_commit_is_in_flight(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a worker draining quick jobs
+    app = build_app(f"sqlite:///{tmp_path / 'jobs.db'}")
+    monkeypatch.setenv("CARGOHOLD_TEST_LEDGER", str(tmp_path / "ledger.db"))
+    ledger = Ledger(tmp_path / "ledger.db")
+    work = work_task(app)
+    work.enqueue_many([[0]] * JOBS)
+    # Heartbeats and rescues (which wait for the commit in flight) are not due meanwhile.
+    supervisor = app.worker(
+        concurrency=2, poll_interval=0.05, lease=300.0, heartbeat=60.0, rescue_interval=60.0
+    )
+    supervisor.start()
+    try:
+        while count(app, JobState.SUCCEEDED) < 20:
+            supervisor.step(max_wait=0.05)
+        assert supervisor.pace.quick
+        # When its store cannot commit for a while
+        with commits_held(app.store.url):
+            while supervisor._round is None:
+                supervisor.step(max_wait=0.05)
+            ran_before = ended_runs(ledger)
+            # Then its runners go on with the jobs it holds, and none is persisted meanwhile
+            while ended_runs(ledger) < ran_before + 20:
+                supervisor.step(max_wait=0.05)
+            assert supervisor._round is not None
+            assert count(app, JobState.SUCCEEDED) < ended_runs(ledger)
+        # And once it can, every job is persisted once
+        while count(app, JobState.SUCCEEDED) < JOBS:
+            supervisor.step(max_wait=0.05)
+    finally:
+        supervisor.shutdown()
+        app.close()
+    records = app.store.find_jobs(JobFilter(limit=JOBS + 1))
+    assert {record.attempt for record in records} == {1}
+    assert len(ledger.runs()) == JOBS
+
+
+def test_a_worker_killed_with_outcomes_waiting_for_their_commit_loses_none(
+    workers: Workers,
+) -> None:
+    # Given a worker draining quick jobs
+    work = work_task(build_app(workers.store_url))
+    app = work.app
+    ledger = Ledger(workers.ledger_path)
+    jobs = work.enqueue_many([[0]] * JOBS)
+    first = workers.start(LEDGER_APP, "--concurrency", "2", *FAST_LEASES)
+    wait_for(lambda: count(app, JobState.SUCCEEDED) >= 20, 30, "the jobs did not start")
+    # When it is killed while the outcomes of jobs that ran wait for a commit
+    with commits_held(workers.store_url):
+        ran_before = ended_runs(ledger)
+        wait_for(lambda: ended_runs(ledger) > ran_before + 10, 30, "the runners stopped")
+        first.send(signal.SIGKILL)
+        first.wait(5)
+    # Then those jobs were never recorded as done
+    ids = {job.id for job in jobs}
+    ran = {run.job_id for run in ledger.runs() if run.ended is not None}
+    running_now = JobFilter(states=(JobState.RUNNING,), limit=JOBS + 1)
+    running = {record.id for record in app.store.find_jobs(running_now)}
+    unpersisted = ran & running
+    assert unpersisted
+    # And another worker runs them again: every job succeeds
+    workers.start(LEDGER_APP, "--concurrency", "2", *FAST_LEASES)
+    wait_for(lambda: count(app, JobState.SUCCEEDED) == JOBS, 60, "jobs were lost")
+    for job in jobs:
+        if job.id in unpersisted:
+            assert job.refresh().attempt == 2
+    assert {run.job_id for run in ledger.runs()} == ids
