@@ -355,7 +355,9 @@ class Supervisor:
         # Until the transaction returns, the outcomes stay the worker's (their leases are
         # still extended); if it fails, they go back to be persisted by the next one.
         del self._acks[: len(acks)]
-        if claim and self.pace.quick and not self._stopping:
+        # A claim alone (an idle worker woken by a new job) runs here: handing it to the
+        # thread would only add a thread switch to the time the job waits to start.
+        if claim and acks and self.pace.quick and not self._stopping:
             self._round = store_round
             self._committer.submit(lambda: self._persist_and_claim(store_round, now))
             return
