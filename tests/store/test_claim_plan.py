@@ -217,9 +217,7 @@ def _postgres_plan(
         connection.transaction(force_rollback=True),
     ):
         if name.startswith("claim"):
-            connection.execute(
-                statement("cargohold.store.postgres", "claim_settings"), {"synced": True}
-            )
+            connection.execute(statement("cargohold.store.postgres", "claim_settings"))
         connection.execute(f"SET LOCAL plan_cache_mode = {plan_cache_mode}")
         [(measured,)] = connection.execute(
             f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params, prepare=True

@@ -192,13 +192,15 @@ def test_a_lost_commit_of_enqueue_writes_the_job_once(
     assert kinds(pg, job.id) == ["enqueued"]
 
 
-def test_a_lost_commit_of_claim_returns_the_claimed_jobs(
-    pg: PostgresStore, commit_lost_once: Any
+def test_a_lost_answer_of_claim_returns_the_claimed_jobs(
+    pg: PostgresStore, answer_lost_once: Any
 ) -> None:
+    """A claim with no outcome to persist is one statement, committed on its own."""
     ids = {enqueue_one(pg) for _ in range(3)}
     enqueue_one(pg)
-    commit_lost_once["on"] = True
+    answer_lost_once["on"] = "claim"
     claims = pg.claim(WORKER, None, 3, LEASE, T0)
+    assert answer_lost_once["on"] is None, "the fault was injected"
     assert {c.id for c in claims} <= ids and len(claims) == 3
     for claim in claims:
         job = pg.get_job(claim.id)
@@ -245,9 +247,61 @@ def test_a_lost_commit_of_a_claim_with_memory_returns_the_claimed_jobs(
     small = [enqueue_one(pg, T0 + n, memory=10 * MIB) for n in range(1, 4)]
     commit_lost_once["on"] = True
     claims = pg.claim(WORKER, None, 3, LEASE, T0 + 5, memory=OFFER)
+    # The first statement claimed nothing (the big job is first in line): the claim went on
+    # in a transaction, whose COMMIT was lost.
+    assert commit_lost_once["on"] is False, "the fault was injected"
     assert [c.id for c in claims] == small
     assert pg.get_job(big).state == JobState.QUEUED  # type: ignore[union-attr]
     assert all(kinds(pg, job_id) == ["enqueued", "claimed"] for job_id in small)
+
+
+def test_a_claim_goes_on_past_a_job_that_does_not_fit_in_a_transaction(
+    pg: PostgresStore,
+) -> None:
+    # Given: a job too big for the offer between two small ones.
+    first = enqueue_one(pg, memory=10 * MIB)
+    big = enqueue_one(pg, T0 + 1, memory=300 * MIB)
+    last = enqueue_one(pg, T0 + 2, memory=10 * MIB)
+    # When: an idle worker claims; its first statement stops at the big job.
+    claims = pg.claim(WORKER, None, 3, LEASE, T0 + 5, memory=OFFER)
+    # Then: the small ones are both claimed, by two commits with lease tokens of their own.
+    assert [c.id for c in claims] == [first, last]
+    assert claims[0].lease_token[:8] != claims[1].lease_token[:8]
+    assert pg.get_job(big).state == JobState.QUEUED  # type: ignore[union-attr]
+    assert kinds(pg, first) == kinds(pg, last) == ["enqueued", "claimed"]
+
+
+def test_a_lost_answer_of_a_claim_with_memory_returns_what_it_claimed(
+    pg: PostgresStore, answer_lost_once: Any
+) -> None:
+    first = enqueue_one(pg, memory=10 * MIB)
+    big = enqueue_one(pg, T0 + 1, memory=300 * MIB)
+    last = enqueue_one(pg, T0 + 2, memory=10 * MIB)
+    answer_lost_once["on"] = "claim_window"
+    claims = pg.claim(WORKER, None, 3, LEASE, T0 + 5, memory=OFFER)
+    # What its statement claimed, found again; the jobs behind wait for the next claim.
+    assert answer_lost_once["on"] is None, "the fault was injected"
+    assert [c.id for c in claims] == [first]
+    assert kinds(pg, first) == ["enqueued", "claimed"]
+    assert [c.id for c in pg.claim(WORKER, None, 3, LEASE, T0 + 6, memory=OFFER)] == [last]
+    assert pg.get_job(big).state == JobState.QUEUED  # type: ignore[union-attr]
+
+
+def test_claims_alone_do_not_wait_for_the_disk_and_outcomes_do(
+    pg: PostgresStore, postgres_url: str
+) -> None:
+    """The sessions kept for claims have the claim's settings; the others keep the server's."""
+
+    def settings(tx: Any) -> tuple[str, str]:
+        row = tx.connection.execute(
+            "SELECT current_setting('synchronous_commit'), current_setting('enable_sort')"
+        ).fetchone()
+        return (row[0], row[1])
+
+    with psycopg.connect(postgres_url) as plain:
+        [(server_default,)] = plain.execute("SHOW synchronous_commit").fetchall()
+    assert pg._claiming_database().transaction(settings, what="test") == ("off", "off")
+    assert pg._database.transaction(settings, what="test") == (server_default, "on")
 
 
 # -- concurrent workers -----------------------------------------------------------------------

@@ -168,17 +168,29 @@ class Database:
     """A connection pool for one PostgreSQL database, opened again in a forked child."""
 
     def __init__(
-        self, url: str, *, min_size: int = 1, max_size: int = 8, retry_for: float = RETRY_FOR
+        self,
+        url: str,
+        *,
+        min_size: int = 1,
+        max_size: int = 8,
+        retry_for: float = RETRY_FOR,
+        session: str | None = None,
+        check: bool = True,
     ) -> None:
+        """`session`: the statement (in `sql/`) each new connection runs first, to give its
+        session settings every transaction on it shares. `check=False`: skip the first check
+        that the server can be used (a second pool on a database already checked)."""
         self.url = url
         self.shown_url = redact(url)
         self.retry_for = retry_for
         self._sizes = (min_size, max_size)
+        self._session = session
         self._pool: ConnectionPool[psycopg.Connection[Any]] | None = None
         self._pid = 0
         self._offset = 0.0
         self._next_clock_refresh = 0.0
-        self._check_reachable()
+        if check:
+            self._check_reachable()
 
     # -- connections -------------------------------------------------------------------------
 
@@ -187,6 +199,11 @@ class Database:
         return psycopg.connect(
             self.url, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT, **KEEPALIVES
         )
+
+    @property
+    def sizes(self) -> tuple[int, int]:
+        """The least and the most connections the pool holds."""
+        return self._sizes
 
     def _check_reachable(self) -> None:
         """Fail at once with the server's own words if it cannot be used at all."""
@@ -210,12 +227,18 @@ class Database:
                 min_size=min_size,
                 max_size=max_size,
                 kwargs={"autocommit": False, "connect_timeout": CONNECT_TIMEOUT, **KEEPALIVES},
+                configure=None if self._session is None else self._configure,
                 reconnect_timeout=RECONNECT_TIMEOUT,
                 name="cargohold",
                 open=True,
             )
             self._pid = os.getpid()
         return self._pool
+
+    def _configure(self, connection: psycopg.Connection[Any]) -> None:
+        assert self._session is not None
+        connection.execute(sql(self._session))
+        connection.commit()
 
     def close(self) -> None:
         if self._pool is not None and self._pid == os.getpid():

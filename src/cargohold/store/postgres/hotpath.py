@@ -1,13 +1,17 @@
 """The worker's hot path inside one transaction: claim jobs, persist outcomes, learn from
 successes. Each function can run again after a COMMIT whose fate is unknown (`Tx.commit_unknown`)
-without applying anything twice."""
+without applying anything twice.
+
+A claim in a transaction of its own (an idle worker's) starts with `claim_head`, one statement
+committed on its own, and goes on with `claim` in a transaction only when that statement left
+jobs it could not decide on."""
 
 from __future__ import annotations
 
 import json
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cargohold.memory.admission import (
@@ -25,6 +29,10 @@ from cargohold.store.postgres import rows
 from cargohold.store.postgres.database import Tx
 
 
+def new_batch() -> str:
+    return secrets.token_hex(4)
+
+
 @dataclass(frozen=True, slots=True)
 class ClaimRequest:
     worker_id: str
@@ -35,11 +43,8 @@ class ClaimRequest:
     memory: MemoryOffer | None = None
     limits: Mapping[str, int] | None = None
     """The concurrency of each limit this worker knows; jobs under other limits are left."""
-    batch: str = field(default_factory=lambda: secrets.token_hex(4))
+    batch: str = field(default_factory=new_batch)
     """Every lease token of this claim starts with it, so the claim can be found again."""
-    synced: bool = True
-    """False when the transaction only claims: its COMMIT need not wait for the WAL to
-    reach the disk, since a claim lost in a server crash is claimed and run again."""
 
     def params(self) -> dict[str, Any]:
         return {
@@ -51,11 +56,59 @@ class ClaimRequest:
             "batch": self.batch,
             "overhead": RUNNER_OVERHEAD,
             "limits": capacities_json(self.limits),
-            "synced": self.synced,
         }
 
 
-def claim(tx: Tx, request: ClaimRequest) -> list[Claim]:
+@dataclass(frozen=True, slots=True)
+class Head:
+    """What `claim_head` claimed, and what is left to claim in a transaction (None: nothing)."""
+
+    claims: list[Claim]
+    rest: ClaimRequest | None
+
+
+def claim_head(tx: Tx, request: ClaimRequest) -> Head:
+    """The first jobs in line that fit and are under no limit, in one statement that is a
+    transaction of its own, on a connection whose session has the claim's settings
+    (claim_session.sql). If it left jobs it locked (one did not fit, or came after a job of
+    unknown need, or is under limits), or more may wait further back, `rest` asks `claim` to
+    go on with a fresh batch and what is left of the limit and the offer."""
+    if request.limit <= 0:
+        return Head([], None)
+    params = request.params()
+    if tx.commit_unknown:  # what this very statement took, if it committed
+        return Head([rows.claim(row) for row in tx.rows("claim_recover", params)], None)
+    offer = request.memory
+    if offer is None:
+        name = "claim" if request.queues is None else "claim_from_queues"
+        claims = [rows.claim(row) for row in tx.rows(name, params)]
+        more = bool(request.limits) and len(claims) < request.limit  # jobs under limits
+        return Head(claims, _rest(request, claims, None) if more else None)
+    if offer.free <= 0:
+        return Head([], None)
+    found = tx.rows(
+        "claim_window", {**params, "free": offer.free, "unknown_need": offer.unknown_need}
+    )
+    claims = [rows.claim(row) for row in found if row["lease_token"] is not None]
+    rest = _rest_of_offer(offer, claims)
+    if len(claims) in (request.limit, len(found)) or rest.free <= 0:
+        return Head(claims, None)
+    return Head(claims, _rest(request, claims, rest))
+
+
+def _rest(request: ClaimRequest, claims: list[Claim], memory: MemoryOffer | None) -> ClaimRequest:
+    return replace(request, limit=request.limit - len(claims), memory=memory, batch=new_batch())
+
+
+def _rest_of_offer(offer: MemoryOffer, claims: list[Claim]) -> MemoryOffer:
+    """What is left of `offer` once `claims` are counted in; a never-measured task only ever
+    starts alone."""
+    free = offer.free - sum(offer.unknown_need if c.need is None else c.need for c in claims)
+    return MemoryOffer(free=free, unknown_need=free + 1 if claims else offer.unknown_need)
+
+
+def claim(tx: Tx, request: ClaimRequest, *, settings: bool = True) -> list[Claim]:
+    """`settings=False`: the connection's session has the claim's settings already."""
     if request.limit <= 0:
         return []
     params = request.params()
@@ -63,7 +116,8 @@ def claim(tx: Tx, request: ClaimRequest) -> list[Claim]:
         return [rows.claim(row) for row in tx.rows("claim_recover", params)]
     if request.limits:  # counting a limit's slots and taking one must be one step
         tx.one("limits_lock")
-    tx.one("claim_settings", params)
+    if settings:
+        tx.one("claim_settings")
     if request.memory is not None:
         return _claim_window(tx, params, request)
     # Jobs under no limit in one statement, then those under limits one by one.
@@ -89,8 +143,7 @@ def _claim_window(tx: Tx, params: dict[str, Any], request: ClaimRequest) -> list
     claims = [rows.claim(row) for row in found if row["lease_token"] is not None]
     if len(claims) == request.limit:
         return claims
-    free = offer.free - sum(offer.unknown_need if c.need is None else c.need for c in claims)
-    rest = MemoryOffer(free=free, unknown_need=free + 1 if claims else offer.unknown_need)
+    rest = _rest_of_offer(offer, claims)
     line = [rows.in_line(row) for row in found if row["lease_token"] is None]
     held = _slots_held(tx, line, request) if request.limits else None
     choice = fitting.choose(line, request.limit - len(claims), rest, request.limits, held)

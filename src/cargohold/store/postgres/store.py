@@ -22,6 +22,7 @@ The other verbs live in classes mixed into it, one module per concept:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 
 from cargohold.errors import SchemaError
@@ -53,6 +54,8 @@ from cargohold.store.sqlfiles import migrations
 class PostgresStore(PostgresAdmin, PostgresReading, PostgresWorkers, PostgresFlow, PostgresLine):
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 8) -> None:
         self._database = Database(url, min_size=min_size, max_size=max_size)
+        self._claiming: Database | None = None
+        self._claiming_opened = threading.Lock()
         self.url = self._database.shown_url
         self._joined = producing.JoinedTransactions(self._database)
         self.migrate()
@@ -62,6 +65,8 @@ class PostgresStore(PostgresAdmin, PostgresReading, PostgresWorkers, PostgresFlo
 
     def close(self) -> None:
         self._database.close()
+        if self._claiming is not None:
+            self._claiming.close()
 
     def wakeup(self) -> ListenWakeup:
         return ListenWakeup(self._database.connect)
@@ -116,8 +121,7 @@ class PostgresStore(PostgresAdmin, PostgresReading, PostgresWorkers, PostgresFlo
         memory: MemoryOffer | None = None,
         limits: Mapping[str, int] | None = None,
     ) -> list[Claim]:
-        request = ClaimRequest(worker_id, queues, limit, lease, now, memory, limits, synced=False)
-        return self._database.transaction(lambda tx: hotpath.claim(tx, request), what="claim")
+        return self._claim(ClaimRequest(worker_id, queues, limit, lease, now, memory, limits))
 
     def ack(self, worker_id: str, acks: Sequence[Ack], now: float) -> list[bool]:
         return self._database.transaction(
@@ -135,15 +139,47 @@ class PostgresStore(PostgresAdmin, PostgresReading, PostgresWorkers, PostgresFlo
         memory: MemoryOffer | None = None,
         limits: Mapping[str, int] | None = None,
     ) -> tuple[list[bool], list[Claim]]:
-        # Outcomes wait for the disk; a transaction that only claims need not.
-        request = ClaimRequest(
-            worker_id, queues, limit, lease, now, memory, limits, synced=bool(acks)
-        )
+        request = ClaimRequest(worker_id, queues, limit, lease, now, memory, limits)
+        if not acks:
+            return [], self._claim(request)
 
         def work(tx: Tx) -> tuple[list[bool], list[Claim]]:
             return hotpath.ack(tx, worker_id, acks, now), hotpath.claim(tx, request)
 
         return self._database.transaction(work, what="ack_and_claim")
+
+    def _claim(self, request: ClaimRequest) -> list[Claim]:
+        """A claim with no outcome to persist (an idle worker's): on the connections kept
+        for claiming, in one statement that commits on its own in the common case. A round
+        trip to a server idle for a while is the slow part of an idle worker's answer to a
+        new job; BEGIN, the settings and COMMIT took three more."""
+        claiming = self._claiming_database()
+        head = claiming.transaction(
+            lambda tx: hotpath.claim_head(tx, request), what="claim", one_write=True
+        )
+        rest = head.rest
+        if rest is None:
+            return head.claims
+        return head.claims + claiming.transaction(
+            lambda tx: hotpath.claim(tx, rest, settings=False), what="claim"
+        )
+
+    def _claiming_database(self) -> Database:
+        """The pool for claims alone, opened by the first claim (a producer never opens it):
+        its sessions have the claim's settings (claim_session.sql)."""
+        with self._claiming_opened:
+            if self._claiming is None:
+                min_size, max_size = self._database.sizes
+                claiming = Database(
+                    self._database.url,
+                    min_size=min_size,
+                    max_size=max_size,
+                    session="claim_session",
+                    check=False,
+                )
+                claiming.pool()  # by this thread alone
+                self._claiming = claiming
+        return self._claiming
 
     def head_need(
         self, queues: Sequence[str] | None, now: float, limits: Mapping[str, int] | None = None

@@ -96,7 +96,11 @@ class ListenWakeup:
 
 
 def _consume(connection: psycopg.Connection[Any]) -> None:
-    for _ in connection.notifies(timeout=0):
+    """Read and discard what arrived. Through libpq itself: `connection.notifies()` takes
+    several times as long, and this is on the way from a new job to its claim."""
+    pgconn = connection.pgconn
+    pgconn.consume_input()
+    while pgconn.notifies() is not None:
         pass
 
 
