@@ -7,7 +7,6 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from functools import partial
 from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar, overload
 
 from cargohold.errors import (
@@ -22,10 +21,9 @@ from cargohold.job import Job
 from cargohold.ondemand import JobsOnDemand
 from cargohold.payload import encode_arguments
 from cargohold.policy import Backoff
-from cargohold.records import JobRecord, NewJob
+from cargohold.records import NewJob
 from cargohold.resource import Resource
 from cargohold.settings import Settings
-from cargohold.states import JobState
 from cargohold.store import open_store
 from cargohold.store.joined import driver_connection
 from cargohold.task import Call, EnqueueOptions, Task
@@ -249,12 +247,12 @@ class App(FlowControl):
         jobs: list[Job[R]] = []
         for new_job, result in zip(new_jobs, results, strict=True):
             if result.created:
-                jobs.append(Job(store, partial(_fresh_record, new_job, now)))
+                jobs.append(Job(store, new_job, written_at=now))
                 continue
             existing = store.get_job(result.id)
             if existing is None and joined is not None:
                 # Its key is held by a job of this same transaction, not committed yet.
-                record = replace(_fresh_record(new_job, now), id=result.id)
+                record = replace(new_job.record(now), id=result.id)
                 jobs.append(Job(store, record, created=False))
                 continue
             if existing is None:  # its key was released between the insert and this read
@@ -342,35 +340,3 @@ def _joined_connection(calls: Sequence[Call[Any]], connection: object) -> object
 
 def _as_overrides(settings: Settings) -> dict[str, Any]:
     return {name: getattr(settings, name) for name in settings.__dataclass_fields__}
-
-
-def _fresh_record(job: NewJob, now: float) -> JobRecord:
-    run_at = now if job.run_at is None else job.run_at
-    return JobRecord(
-        id=job.id,
-        task=job.task,
-        queue=job.queue,
-        state=JobState.SCHEDULED if run_at > now else JobState.QUEUED,
-        priority=job.priority,
-        args=job.args,
-        key=job.key,
-        attempt=0,
-        max_attempts=job.max_attempts,
-        crashes=0,
-        run_at=run_at,
-        created_at=now,
-        started_at=None,
-        finished_at=None,
-        worker_id=None,
-        lease_token=None,
-        lease_expires_at=None,
-        timeout=job.timeout,
-        memory=job.memory,
-        progress_current=None,
-        progress_total=None,
-        progress_message=None,
-        result=None,
-        error=None,
-        traceback=None,
-        cancel_requested=False,
-    )

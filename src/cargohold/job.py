@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -13,7 +12,7 @@ from cargohold.errors import (
     JobNotFoundError,
     WaitTimeoutError,
 )
-from cargohold.records import Event, JobRecord
+from cargohold.records import Event, JobRecord, NewJob
 from cargohold.states import JobState
 
 if TYPE_CHECKING:
@@ -39,20 +38,26 @@ class Job(Generic[R]):
     """A job as last read from the store; `refresh()` reads it again."""
 
     def __init__(
-        self, store: Store, record: JobRecord | Callable[[], JobRecord], *, created: bool = True
+        self,
+        store: Store,
+        record: JobRecord | NewJob,
+        *,
+        created: bool = True,
+        written_at: float = 0.0,
     ) -> None:
-        """`record`, or what makes it when first read (a bulk enqueue returns thousands of
-        jobs, most of which are never looked at)."""
+        """`record`, or the `NewJob` just written at `written_at`, whose record is made only
+        when first read (a bulk enqueue returns thousands of jobs, most never looked at)."""
         self._store = store
         self._known = record
+        self._written_at = written_at
         self.created = created
         """False when enqueue found an existing job with the same key and returned it."""
 
     @property
     def _record(self) -> JobRecord:
         known = self._known
-        if not isinstance(known, JobRecord):
-            known = self._known = known()
+        if isinstance(known, NewJob):
+            known = self._known = known.record(self._written_at)
         return known
 
     def __repr__(self) -> str:

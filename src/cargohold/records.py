@@ -37,10 +37,43 @@ class NewJob(NamedTuple):
     max_depth: int | None = None
     """Refuse the job (QueueFullError) if its queue already holds this many waiting jobs."""
 
+    def record(self, now: float) -> JobRecord:
+        """The job as `Store.enqueue` wrote it at `now`."""
+        run_at = now if self.run_at is None else self.run_at
+        return JobRecord(
+            id=self.id,
+            task=self.task,
+            queue=self.queue,
+            state=JobState.SCHEDULED if run_at > now else JobState.QUEUED,
+            priority=self.priority,
+            args=self.args,
+            key=self.key,
+            attempt=0,
+            max_attempts=self.max_attempts,
+            crashes=0,
+            run_at=run_at,
+            created_at=now,
+            started_at=None,
+            finished_at=None,
+            worker_id=None,
+            lease_token=None,
+            lease_expires_at=None,
+            timeout=self.timeout,
+            memory=self.memory,
+            progress_current=None,
+            progress_total=None,
+            progress_message=None,
+            result=None,
+            error=None,
+            traceback=None,
+            cancel_requested=False,
+        )
 
-@dataclass(frozen=True, slots=True)
-class Enqueued:
-    """The id a `NewJob` ended up with: its own, or that of the job already holding its key."""
+
+class Enqueued(NamedTuple):
+    """The id a `NewJob` ended up with: its own, or that of the job already holding its key.
+    (A tuple of plain values: the garbage collector stops tracking it, which matters when a
+    bulk enqueue holds thousands.)"""
 
     id: str
     created: bool

@@ -112,7 +112,7 @@ def _columns(jobs: Sequence[NewJob], now: float) -> dict[str, Any]:
     order the statement reads them. (An array parameter per column costs the driver about
     ten times as long to send as this one string.)"""
     rows = [
-        [
+        (
             job.id,
             job.task,
             job.queue,
@@ -126,7 +126,7 @@ def _columns(jobs: Sequence[NewJob], now: float) -> dict[str, Any]:
             refs_json(job.limits),
             refs_json(job.rates),
             job.wait_timeout,
-        ]
+        )
         for job in jobs
     ]
     return {"now": now, "jobs": json.dumps(rows)}
