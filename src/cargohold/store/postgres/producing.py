@@ -42,7 +42,7 @@ def enqueue(tx: Tx, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
                 if chunk:
                     sent.append((chunk, _insert(tx, chunk, now)))
                     chunk = []
-                results += _landed(tx, sent)
+                results += _written_chunks(tx, sent)
                 sent = []
                 existing = _full_queue(tx, job)
                 if existing is not None:  # its key is taken: the queue's depth does not matter
@@ -54,7 +54,7 @@ def enqueue(tx: Tx, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
                 chunk = []
         if chunk:
             sent.append((chunk, _insert(tx, chunk, now)))
-        return results + _landed(tx, sent)
+        return results + _written_chunks(tx, sent)
 
 
 def _insert(tx: Tx, jobs: Sequence[NewJob], now: float) -> Sent:
@@ -80,7 +80,7 @@ def one_write(jobs: Sequence[NewJob]) -> bool:
     return len(jobs) <= CHUNK and all(job.max_depth is None for job in jobs)
 
 
-def _landed(tx: Tx, sent: list[tuple[list[NewJob], Sent]]) -> list[Enqueued]:
+def _written_chunks(tx: Tx, sent: list[tuple[list[NewJob], Sent]]) -> list[Enqueued]:
     return [result for chunk, statement in sent for result in _written(tx, chunk, statement)]
 
 

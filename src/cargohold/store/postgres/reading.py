@@ -46,7 +46,6 @@ class PostgresReading:
                 "key": query.key,
                 "created_after": query.created_after,
                 "created_before": query.created_before,
-                "newest_first": query.newest_first,
                 "limit": query.limit,
                 "offset": query.offset,
                 "overhead": RUNNER_OVERHEAD,
