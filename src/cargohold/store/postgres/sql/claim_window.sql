@@ -42,14 +42,23 @@ claimed AS (
     FROM line
     WHERE jobs.id = line.id AND line.total <= %(free)s::bigint
       AND line.limited = 0 AND line.unknown_later = 0
-    RETURNING jobs.id, jobs.task, jobs.queue, jobs.args, jobs.attempt, jobs.max_attempts,
-              jobs.crashes, jobs.memory_kills, jobs.lease_token, jobs.timeout, jobs.rates
+    RETURNING line.place, jobs.id, jobs.limits, line.need, jobs.task, jobs.queue, jobs.args,
+              jobs.attempt, jobs.max_attempts, jobs.crashes, jobs.memory_kills,
+              jobs.lease_token, jobs.timeout, jobs.rates
 ),
 logged AS (
     INSERT INTO events (job_id, at, kind, state, attempt, lease_token, worker_id)
     SELECT id, %(now)s, 'claimed', 'running', attempt, lease_token, %(worker_id)s FROM claimed
 )
-SELECT l.id, l.limits, l.need, c.task, c.queue, c.args, c.attempt, c.max_attempts, c.crashes,
-       c.memory_kills, c.lease_token, c.timeout, c.rates
-FROM line l LEFT JOIN claimed c ON c.id = l.id
-ORDER BY l.place
+-- The jobs it locked but left are those the UPDATE's condition leaves out: rows it locked
+-- are always updated when chosen, so no join of the two lists is needed.
+SELECT id, limits, need, task, queue, args, attempt, max_attempts, crashes, memory_kills,
+       lease_token, timeout, rates
+FROM (
+    SELECT * FROM claimed
+    UNION ALL
+    SELECT place, id, limits, need, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+    FROM line
+    WHERE NOT (total <= %(free)s::bigint AND limited = 0 AND unknown_later = 0)
+) AS found
+ORDER BY place
