@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import signal
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -65,13 +66,13 @@ def test_runners_stay_fed_while_a_group_commit_is_in_flight(
         assert supervisor.pace.quick
         # When its store cannot commit for a while
         with commits_held(app.store.url):
-            while supervisor._round is None:
+            while not supervisor.persisting:
                 supervisor.step(max_wait=0.05)
             ran_before = ended_runs(ledger)
             # Then its runners go on with the jobs it holds, and none is persisted meanwhile
             while ended_runs(ledger) < ran_before + 20:
                 supervisor.step(max_wait=0.05)
-            assert supervisor._round is not None
+            assert supervisor.persisting
             assert count(app, JobState.SUCCEEDED) < ended_runs(ledger)
         # And once it can, every job is persisted once
         while count(app, JobState.SUCCEEDED) < JOBS:
@@ -114,3 +115,73 @@ def test_a_worker_killed_with_outcomes_waiting_for_their_commit_loses_none(
         if job.id in unpersisted:
             assert job.refresh().attempt == 2
     assert {run.job_id for run in ledger.runs()} == ids
+
+
+@contextmanager
+def task_stats_locked(store_url: str, task: str, *, at_most: float = 30.0) -> Iterator[None]:
+    """Outcomes of `task` cannot be persisted meanwhile (for `at_most` seconds, so that a
+    worker stuck on the lock fails the test instead of hanging it): another session holds
+    its statistics' row, which persisting a success updates (claims only read it)."""
+    import psycopg
+
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with psycopg.connect(store_url) as blocker:
+            blocker.execute("SELECT 1 FROM task_stats WHERE task = %s FOR UPDATE", [task])
+            locked.set()
+            release.wait(at_most)
+            blocker.rollback()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert locked.wait(10), "could not lock the task's statistics"
+        yield
+    finally:
+        release.set()
+        holder.join()
+
+
+def test_postgres_claims_go_on_while_outcomes_commit(postgres_url: str) -> None:
+    # Given a worker draining no-op jobs from PostgreSQL
+    app = App(postgres_url)
+
+    @app.task
+    def noop() -> None:
+        pass
+
+    jobs = 3000
+    noop.enqueue_many([[]] * jobs)
+    supervisor = app.worker(
+        concurrency=2, poll_interval=0.05, lease=300.0, heartbeat=60.0, rescue_interval=60.0
+    )
+    supervisor.start()
+    try:
+        while count(app, JobState.SUCCEEDED) < 20:
+            supervisor.step(max_wait=0.05)
+        assert supervisor.pace.quick
+        # When its outcomes cannot be persisted for a while
+        with task_stats_locked(postgres_url, noop.name):
+            while supervisor.unpersisted == 0 or not supervisor.persisting:
+                supervisor.step(max_wait=0.05)
+            succeeded = count(app, JobState.SUCCEEDED)
+            held = len(supervisor.running_jobs) + len(supervisor.line)
+            claimed = count(app, JobState.RUNNING)
+            # Then it goes on claiming and running jobs beyond those it held...
+            while count(app, JobState.RUNNING) < claimed + held + 100:
+                supervisor.step(max_wait=0.05)
+            # ...until as many outcomes wait as twice what it holds, and none is persisted
+            while supervisor.running_jobs or supervisor.line:
+                supervisor.step(max_wait=0.01)
+            assert supervisor.unpersisted >= 2 * supervisor.pace.jobs_to_hold(2)
+            assert count(app, JobState.RUNNING) < jobs - succeeded
+            assert count(app, JobState.SUCCEEDED) == succeeded
+        # And once they can be, every job is persisted once
+        while count(app, JobState.SUCCEEDED) < jobs:
+            supervisor.step(max_wait=0.05)
+    finally:
+        supervisor.shutdown()
+        app.close()
+    records = app.store.find_jobs(JobFilter(limit=jobs + 1))
+    assert {record.attempt for record in records} == {1}

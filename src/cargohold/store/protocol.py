@@ -46,6 +46,10 @@ class Wakeup(Protocol):
 
 class Store(FlowStore, Protocol):
     url: str
+    concurrent_writes: bool
+    """Whether write transactions on separate connections run side by side (PostgreSQL)
+    rather than one after the other (SQLite's single writer). A worker of quick jobs then
+    persists outcomes and claims its next jobs in two transactions at once."""
 
     def now(self) -> float:
         """The store's clock, which every lease and schedule is measured on."""

@@ -16,8 +16,10 @@ from cargohold.records import Claim
 
 QUICK_JOB = 0.02
 """A worker whose recent jobs ran this many seconds or less, on average, claims ahead."""
-AHEAD_PER_RUNNER = 128
-"""How many jobs a worker of quick jobs holds per runner, running or waiting here."""
+AHEAD_PER_RUNNER = 256
+"""How many jobs a worker of quick jobs holds per runner, running or waiting here..."""
+HELD_AT_MOST = 1024
+"""...and in all, however many runners it has."""
 PACE_WEIGHT = 0.2
 """Weight of the latest run in the moving average of run times."""
 
@@ -75,4 +77,4 @@ class Pace:
 
     def jobs_to_hold(self, runners: int) -> int:
         """How many jobs to hold in all, running or claimed ahead, with `runners` runners."""
-        return runners * AHEAD_PER_RUNNER if self.quick else runners
+        return min(runners * AHEAD_PER_RUNNER, HELD_AT_MOST) if self.quick else runners

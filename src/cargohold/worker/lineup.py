@@ -23,11 +23,17 @@ class Lineup:
         """How many jobs to claim now: none while enough wait in the line."""
         supervisor = self.supervisor
         held = len(supervisor.running_jobs) + len(supervisor.line)
-        target = min(supervisor.pace.jobs_to_hold(supervisor.pool.size), MAX_CLAIM)
+        target = supervisor.pace.jobs_to_hold(supervisor.pool.size)
         if not supervisor.pace.quick:
-            return max(0, target - held)
-        # Quick jobs: refill once the line runs low, in one larger batch.
-        return target - held if held <= target // 2 else 0
+            return max(0, min(target, MAX_CLAIM) - held)
+        if supervisor.unpersisted >= 2 * target:
+            # Its outcomes are not getting persisted (the store stalls): claim nothing more
+            # until they are, or a worker killed meanwhile would leave ever more to run again.
+            return 0
+        # Quick jobs: claim again as soon as there is room for half a batch, so that the
+        # next batch comes before the runners have gone through what is held.
+        room = target - held
+        return min(room, MAX_CLAIM) if room >= MAX_CLAIM // 2 else 0
 
     def start(self, now: float) -> None:
         """Give waiting claimed jobs to free runners, and quick ones to busy runners to

@@ -24,12 +24,12 @@ from cargohold.outcome import Cancelled, Failed, HandedBack, Outcome
 from cargohold.records import Ack, Claim, MemoryReport, ProgressUpdate, WorkerInfo
 from cargohold.settings import Settings
 from cargohold.units import format_size
-from cargohold.worker.committer import Committer
 from cargohold.worker.endings import Endings
 from cargohold.worker.flow import FlowDuties
 from cargohold.worker.line import ClaimedLine, Pace
 from cargohold.worker.lineup import Lineup
 from cargohold.worker.memory_control import MemoryControl
+from cargohold.worker.rounds import Lane, Round, RoundResult
 from cargohold.worker.runners import Runner, RunnerPool
 from cargohold.worker.waiting import Waiter
 
@@ -53,25 +53,6 @@ OTHERS_INTERVAL = 0.5
 STARVE_AFTER = 10.0
 """Seconds the first job in line may be passed by smaller ones before the worker stops
 admitting anything else until it fits."""
-
-
-@dataclass(frozen=True, slots=True)
-class Round:
-    """A transaction handed to the committer: the outcomes it persists (still the worker's
-    until it returns) and the claim it makes."""
-
-    acks: list[Ack]
-    offer: MemoryOffer | None
-    wanted: int
-    """Jobs the worker wanted: fewer than that coming back makes it look at the first in
-    line (`_look_at_first_in_line`), even when no memory was free to claim any."""
-
-    @property
-    def claiming(self) -> bool:
-        return self.wanted > 0 and self.offer is not None and self.offer.free > 0
-
-
-RoundResult = tuple[list[bool], list[Claim]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,9 +86,10 @@ class Supervisor:
         self.endings = Endings(self, rng or random.Random())
         self.flow = FlowDuties(self, rng or random.Random())
         self._acks: list[Ack] = []
-        self._committer: Committer[RoundResult] = Committer()
-        self._round: Round | None = None
-        """The transaction in flight on the committer's thread, if any."""
+        self._outcomes_lane = Lane()
+        """Where quick jobs' outcomes are persisted (with the next claim, in one transaction,
+        unless the store takes claims on a lane of their own)."""
+        self._claims_lane = Lane() if self.store.concurrent_writes else self._outcomes_lane
         self._oldest_ack = 0.0
         """When the first of the outcomes waiting in `_acks` was added (monotonic clock)."""
         self.line = ClaimedLine()
@@ -201,8 +183,25 @@ class Supervisor:
             and not self.pool.busy
             and not self._acks
             and not self.line
-            and self._round is None
+            and not self.persisting
         )
+
+    @property
+    def unpersisted(self) -> int:
+        """Outcomes collected and not persisted yet, in flight or waiting."""
+        in_flight = self._outcomes_lane.round
+        return len(self._acks) + (0 if in_flight is None else len(in_flight.acks))
+
+    @property
+    def persisting(self) -> bool:
+        """A store transaction is in flight on a committer's thread."""
+        return any(lane.busy for lane in self._lanes)
+
+    @property
+    def _lanes(self) -> list[Lane]:
+        if self._claims_lane is self._outcomes_lane:
+            return [self._outcomes_lane]
+        return [self._outcomes_lane, self._claims_lane]
 
     def run(self) -> None:
         """Work until SIGTERM or SIGINT, then shut down gracefully."""
@@ -246,7 +245,7 @@ class Supervisor:
             # for each one (every wake-up costs more than the job).
             time.sleep(min(timeout, QUICK_NAP))
             return
-        watched: list[Any] = [self._committer.fileno()] if self._round is not None else []
+        watched: list[Any] = [lane.fileno() for lane in self._lanes if lane.busy]
         for runner in self.pool.busy:
             watched += [runner.connection, runner.process.sentinel]
         self._waiter.wait(watched, timeout, listen=not self._stopping)
@@ -262,7 +261,8 @@ class Supervisor:
         finally:
             self._hand_back_running("worker shut down before the job finished")
             self._flush(self.store.now())
-            self._committer.close()
+            for lane in self._lanes:
+                lane.close()
         self.pool.stop_all()
         self.memory.close()
         self._waiter.close()
@@ -329,42 +329,55 @@ class Supervisor:
         self._flush_and_claim(now, claim=False)
 
     def _flush_and_claim(self, now: float, *, claim: bool = True) -> None:
-        """Start what waits in the line; persist outcomes and claim work that fits, in one
-        store transaction, when either is due. While jobs are quick, that transaction runs
-        on the committer's thread and this returns at once; the next tick after it is done
-        takes its result (a claim, outcomes refused)."""
-        came_short = False
-        if self._round is not None:
-            if not (self._committer.done or self._stopping or not claim):
-                self.lineup.start(now)
-                return
-            came_short = self._settle(now)
+        """Start what waits in the line; persist outcomes and claim work that fits when either
+        is due. While jobs are quick, the transactions run on the committers' threads (see
+        `rounds`) and this returns at once; a tick after one is done takes its result (a
+        claim, outcomes refused)."""
+        came_short = self._take_results(now, wait=self._stopping or not claim)
         self.lineup.start(now)
         # A claim that came back short found the queue empty: the next one waits for a
         # producer's wake-up or the poll interval, as any claim does.
-        offer = self._offer(now) if claim and not came_short else None
+        claiming = claim and not came_short and not self._claims_lane.busy
+        offer = self._offer(now) if claiming else None
         wanted = self.lineup.jobs_to_claim() if offer is not None else 0
-        acks = list(self._acks)
-        if not (wanted or self._acks_due(claim)):
+        acking = not self._outcomes_lane.busy and self._acks_due(claim)
+        if not (wanted or acking):
             self._flush_progress(now)
             return
+        acks = list(self._acks) if acking else []
         last_words = [self._progress[a.job_id] for a in acks if a.job_id in self._progress]
         if last_words:  # persist a finished job's final progress before it stops running
             self.store.record_progress(last_words)
-        store_round = Round(acks, offer, wanted)
         # Until the transaction returns, the outcomes stay the worker's (their leases are
         # still extended); if it fails, they go back to be persisted by the next one.
         del self._acks[: len(acks)]
-        # A claim alone (an idle worker woken by a new job) runs here: handing it to the
-        # thread would only add a thread switch to the time the job waits to start.
-        if claim and acks and self.pace.quick and not self._stopping:
-            self._round = store_round
-            self._committer.submit(lambda: self._persist_and_claim(store_round, now))
-            return
+        rounds: list[tuple[Lane, Round]]
+        if acks and wanted and self._claims_lane is not self._outcomes_lane:
+            rounds = [
+                (self._outcomes_lane, Round(acks, None, 0)),
+                (self._claims_lane, Round([], offer, wanted)),
+            ]
+        else:
+            lane = self._outcomes_lane if acks else self._claims_lane
+            rounds = [(lane, Round(acks, offer, wanted))]
+        quick = claim and self.pace.quick and not self._stopping
+        for lane, store_round in rounds:
+            # A claim while no runner is busy (an idle worker woken by a new job) runs here:
+            # handing it to the thread would only add a thread switch to the time the job
+            # waits to start.
+            if quick and (store_round.acks or self.pool.busy):
+                lane.submit(store_round, self._round_work(store_round, now))
+            else:
+                self._run_round(store_round, now)
+
+    def _round_work(self, store_round: Round, now: float) -> Callable[[], RoundResult]:
+        return lambda: self._persist_and_claim(store_round, now)
+
+    def _run_round(self, store_round: Round, now: float) -> None:
         try:
             result = self._persist_and_claim(store_round, now)
         except BaseException:
-            self._acks[:0] = acks
+            self._acks[:0] = store_round.acks
             raise
         self._apply(store_round, result, now)
 
@@ -385,18 +398,26 @@ class Supervisor:
         return (self.store.ack(self.worker_id, acks, now) if acks else []), []
 
     def _settle(self, now: float) -> bool:
-        """Wait for the transaction in flight, if any, and take its result; whether its claim
-        came back short. Every other store call waits for it first: one transaction at a
-        time, as without the thread."""
-        store_round, self._round = self._round, None
-        if store_round is None:
-            return False
-        try:
-            result = self._committer.take()
-        except BaseException:
-            self._acks[:0] = store_round.acks
-            raise
-        return self._apply(store_round, result, now)
+        """Wait for the transactions in flight, if any, and take their results; whether a
+        claim came back short. Every other store call waits for them first."""
+        return self._take_results(now, wait=True)
+
+    def _take_results(self, now: float, *, wait: bool) -> bool:
+        """Take the result of each round that is done (`wait`: of each in flight, waiting for
+        it); whether a claim came back short."""
+        came_short = False
+        for lane in self._lanes:
+            if not (lane.done or (wait and lane.busy)):
+                continue
+            store_round = lane.round
+            assert store_round is not None
+            try:
+                result = lane.take()
+            except BaseException:
+                self._acks[:0] = store_round.acks
+                raise
+            came_short = self._apply(store_round, result, now) or came_short
+        return came_short
 
     def _apply(self, store_round: Round, result: RoundResult, now: float) -> bool:
         """What a persisted round means: outcomes refused for lost leases, jobs claimed;
@@ -415,7 +436,7 @@ class Supervisor:
         return came_short
 
     def _flush_progress(self, now: float) -> None:
-        if self._round is not None:  # after the transaction in flight
+        if self.persisting:  # after the transactions in flight
             return
         if self._progress and (now >= self._next_progress_flush or self._stopping):
             updates, self._progress = list(self._progress.values()), {}
@@ -634,7 +655,7 @@ class Supervisor:
         seconds = min(duties) - now
         if self.pool.busy:
             seconds = min(seconds, SAMPLE_INTERVAL)
-        if self._acks or self._round is not None:  # grouped outcomes wait a few ms at most
+        if self._acks or self.persisting:  # grouped outcomes wait a few ms at most
             seconds = min(seconds, ACK_DELAY)
         if self._stopping and self._stop_deadline is not None:
             seconds = min(seconds, self._stop_deadline - time.monotonic())

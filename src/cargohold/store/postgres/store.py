@@ -52,6 +52,8 @@ from cargohold.store.sqlfiles import migrations
 
 
 class PostgresStore(PostgresAdmin, PostgresReading, PostgresWorkers, PostgresFlow, PostgresLine):
+    concurrent_writes = True
+
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 8) -> None:
         self._database = Database(url, min_size=min_size, max_size=max_size)
         self._claiming: Database | None = None

@@ -50,6 +50,9 @@ class SQLiteStore(
     SQLiteFlow,
     SQLiteLine,
 ):
+    concurrent_writes = False
+    """One writer at a time: a second transaction would only wait for the file's lock."""
+
     def __init__(self, url: str, *, synchronous: str = "FULL") -> None:
         if synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
             raise ConfigurationError(f"SQLite synchronous mode {synchronous!r} is not durable")
