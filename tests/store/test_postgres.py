@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 psycopg = pytest.importorskip("psycopg")
 
@@ -22,6 +24,7 @@ from cargohold.states import JobState  # noqa: E402
 from cargohold.store import open_store  # noqa: E402
 from cargohold.store.postgres import wakeup as wakeup_module  # noqa: E402
 from cargohold.store.postgres.database import PACKAGE, redact  # noqa: E402
+from cargohold.store.postgres.rows import array_literal  # noqa: E402
 from cargohold.store.postgres.store import PostgresStore  # noqa: E402
 from cargohold.store.sqlfiles import migrations  # noqa: E402
 from tests.store.test_contract import LEASE, T0, WORKER, enqueue_one, kinds, new_job  # noqa: E402
@@ -450,3 +453,33 @@ def test_a_lost_commit_of_ack_and_claim_returns_both_halves(
     )
     assert accepted == [True] and [c.id for c in claims] == [following]
     assert kinds(pg, following) == ["enqueued", "claimed"]
+
+
+@given(
+    values=st.lists(
+        st.one_of(st.none(), st.text(st.characters(blacklist_characters="\x00"), max_size=30))
+    )
+)
+@settings(max_examples=200, deadline=None)
+def test_outcome_fields_reach_the_server_as_they_were(
+    values: list[str | None], postgres_connection: Any
+) -> None:
+    """Outcome fields are sent as the text of an array literal: whatever a task's result,
+    error or traceback holds comes back unchanged."""
+    [(read,)] = postgres_connection.execute("SELECT %s::text[]", [array_literal(values)])
+    assert read == values
+
+
+def test_outcome_numbers_reach_the_server_as_they_were(postgres_connection: Any) -> None:
+    peaks, run_ats = [0, None, 2**62, -1], [1796204442.4770079, None, 0.1, 1e-300]
+    query = "SELECT %s::bigint[], %s::float8[]"
+    [row] = postgres_connection.execute(query, [array_literal(peaks), array_literal(run_ats)])
+    assert row == (peaks, run_ats)
+
+
+@pytest.fixture(scope="module")
+def postgres_connection(postgres_databases: Any) -> Iterator[Any]:
+    from tests.postgres import POSTGRES_ADMIN_URL
+
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+        yield connection

@@ -90,6 +90,13 @@ class Tx:
             cursor.execute(sql(name), params)
             return cursor.fetchall()
 
+    def tuples(self, name: str, params: Params | None = None) -> list[tuple[Any, ...]]:
+        """`rows` as tuples, in the statement's column order: for the hot path, where making
+        a dict of each row costs more than reading it."""
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql(name), params)
+            return cursor.fetchall()
+
     @contextlib.contextmanager
     def pipeline(self) -> Iterator[None]:
         """Statements sent inside go out without waiting for each other's results (psycopg's

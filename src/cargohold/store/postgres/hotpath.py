@@ -234,18 +234,24 @@ def ack(tx: Tx, worker_id: str, acks: Sequence[Ack], now: float) -> list[bool]:
     learned: dict[str, TaskRuns] = {}
     for kind, indexes in sorted(by_kind.items()):
         batch = [acks[i] for i in indexes]
-        for row in tx.rows(f"ack_{kind}", rows.ack_params(batch, worker_id, now)):
-            index = first[row["id"], row["lease_token"]]
+        found = tx.tuples(f"ack_{kind}", rows.ack_params(batch, worker_id, now))
+        if kind == "succeeded":  # the statistics of their tasks came with them, locked
+            learned.update(
+                (task, TaskRuns(peaks, durations))
+                for job_id, *_, task, _, peaks, durations in found
+                if job_id is None
+            )
+        for job_id, lease_token, state, queue, task, started_at, *_ in found:
+            if job_id is None:
+                continue
+            index = first[job_id, lease_token]
             accepted[index] = True
-            if row["state"] == JobState.QUEUED:
-                ready.append(row["queue"])
-            if kind == "succeeded":  # its task's statistics came with it, locked
-                runs = learned.get(row["task"])
-                if runs is None:
-                    runs = learned[row["task"]] = TaskRuns(row["peaks"], row["durations"])
+            if state == JobState.QUEUED:
+                ready.append(queue)
+            if kind == "succeeded":
                 one = acks[index]
-                duration = now - row["started_at"] if one.duration is None else one.duration
-                runs.add(one.peak_memory, duration)
+                duration = now - started_at if one.duration is None else one.duration
+                learned[task].add(one.peak_memory, duration)
     if tx.commit_unknown:  # refused, unless an earlier try of this very call landed them
         refused = [i for i in first.values() if not accepted[i]]
         for index in _landed(tx, worker_id, refused, acks):

@@ -47,14 +47,29 @@ def ack_kind(ack: Ack) -> str:
 def ack_params(acks: Sequence[Ack], worker_id: str, now: float) -> dict[str, Any]:
     """The parameters of the statement persisting `acks`, all of one kind: one array per
     field, element i for `acks[i]` (the event's reason included: the statement records the
-    events)."""
-    params: dict[str, Any] = {"worker_id": worker_id, "now": now}
-    params.update((array, []) for array in ACK_COLUMNS)
+    events). Each array is sent as the text of an array literal, which the statement casts:
+    psycopg's own dumping of lists cost more than the server's work on them."""
+    columns: dict[str, list[Any]] = {array: [] for array in ACK_COLUMNS}
     for ack in acks:
         values = _ack_fields(ack)[1]
         for array, name in ACK_COLUMNS.items():
-            params[array].append(values.get(name))
+            columns[array].append(values.get(name))
+    params: dict[str, Any] = {"worker_id": worker_id, "now": now}
+    params.update((array, array_literal(values)) for array, values in columns.items())
     return params
+
+
+def array_literal(values: Sequence[str | int | float | None]) -> str:
+    """The text PostgreSQL reads as an array of `values` (text, integers or floats)."""
+    return "{" + ",".join(map(_element_literal, values)) + "}"
+
+
+def _element_literal(value: str | int | float | None) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return repr(value)
 
 
 def _ack_fields(ack: Ack) -> tuple[str, dict[str, Any]]:

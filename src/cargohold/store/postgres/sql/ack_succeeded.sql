@@ -1,7 +1,8 @@
 -- Persist outcomes of one kind, all at once: row i of the arrays is one outcome. An outcome is
 -- applied only where its job still runs under its lease token; the slots an attempt held are
 -- freed whatever became of it. Each outcome applied records its event. The statistics of
--- the tasks that succeeded are locked (in task order) and read, to learn from these runs.
+-- the tasks that succeeded are locked (in task order) and read, to learn from these runs:
+-- they come as rows of their own, one per task, with no job id.
 WITH released AS (
     DELETE FROM limit_slots WHERE token = ANY(%(lease_tokens)s::text[])
 ),
@@ -29,5 +30,7 @@ stats AS (
     ON CONFLICT (task) DO UPDATE SET task = excluded.task
     RETURNING task, peaks, durations
 )
-SELECT a.id, a.lease_token, a.state, a.queue, a.task, a.started_at, s.peaks, s.durations
-FROM acked a JOIN stats s ON s.task = a.task
+SELECT id, lease_token, state, queue, task, started_at, NULL::bigint[], NULL::float8[]
+FROM acked
+UNION ALL  -- once per task: the rows of its statistics (with no job id)
+SELECT NULL, NULL, NULL, NULL, task, NULL, peaks, durations FROM stats
