@@ -20,12 +20,17 @@ class Cgroup:
     path: Path
     version: int
 
+    def file(self, name: str) -> str:
+        """The path of one of the group's files. A string: these files are read several
+        times per job, and joining Paths cost more than reading some of them."""
+        return f"{self.path}/{name}"
+
     # -- reading -----------------------------------------------------------------------------
 
     def limit(self) -> int | None:
         """This group's own hard limit in bytes, or None when unlimited."""
         name = "memory.limit_in_bytes" if self.version == 1 else "memory.max"
-        text = _read(self.path / name)
+        text = _read(self.file(name))
         if text is None or text == "max":
             return None
         value = int(text)
@@ -36,25 +41,25 @@ class Cgroup:
         for the group and every group below it. Page cache is left out: the kernel drops it
         before it kills."""
         # Read on every job start and end: only the two lines needed are parsed.
-        text = _read(self.path / "memory.stat") or ""
+        text = _read(self.file("memory.stat")) or ""
         keys = ("total_rss", "total_shmem") if self.version == 1 else ("anon", "shmem")
         return sum(_stat_value(text, key) for key in keys)
 
     def usage(self) -> int:
         name = "memory.usage_in_bytes" if self.version == 1 else "memory.current"
-        return int(_read(self.path / name) or 0)
+        return int(_read(self.file(name)) or 0)
 
     def peak(self) -> int | None:
         name = "memory.max_usage_in_bytes" if self.version == 1 else "memory.peak"
-        text = _read(self.path / name)
+        text = _read(self.file(name))
         return None if text is None else int(text)
 
     def oom_kills(self) -> int:
         """How many processes the kernel killed for memory in this group (and below)."""
         if self.version == 1:
-            text = _read(self.path / "memory.oom_control") or ""
+            text = _read(self.file("memory.oom_control")) or ""
         else:
-            text = _read(self.path / "memory.events") or ""
+            text = _read(self.file("memory.events")) or ""
         for line in text.splitlines():
             key, _, number = line.partition(" ")
             if key == "oom_kill":
@@ -74,13 +79,13 @@ class Cgroup:
                 current = self.limit() or V1_UNLIMITED
             if has_memsw and current is not None and limit > current:
                 _write(memsw, limit)
-                _write(self.path / "memory.limit_in_bytes", limit)
+                _write(self.file("memory.limit_in_bytes"), limit)
             else:
-                _write(self.path / "memory.limit_in_bytes", limit)
+                _write(self.file("memory.limit_in_bytes"), limit)
                 if has_memsw:
                     _write(memsw, limit)
         else:
-            _write(self.path / "memory.max", limit)
+            _write(self.file("memory.max"), limit)
             swap = self.path / "memory.swap.max"
             if _swap_accounting(swap):
                 _write(swap, 0)
@@ -160,7 +165,7 @@ def can_create_children(group: Cgroup) -> bool:
     return True
 
 
-def _read(path: Path) -> str | None:
+def _read(path: str | Path) -> str | None:
     # os-level calls: these files are read several times per job on the worker's hot path.
     try:
         descriptor = os.open(path, os.O_RDONLY)
@@ -174,7 +179,7 @@ def _read(path: Path) -> str | None:
         os.close(descriptor)
 
 
-def _write(path: Path, value: int) -> None:
+def _write(path: str | Path, value: int) -> None:
     descriptor = os.open(path, os.O_WRONLY)
     try:
         os.write(descriptor, str(value).encode())

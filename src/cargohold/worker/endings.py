@@ -55,8 +55,9 @@ class Endings:
             except (EOFError, OSError):
                 runner.process.join(1.0)
             if any(isinstance(message, RunReport) for message in messages):
-                # Once for all of them: quick jobs report by the dozen.
-                self.supervisor.memory.sample(runner.memory)
+                # Once for all of them, and at most once per sampling interval: quick jobs
+                # report by the dozen, and the runner measures each job's own peak.
+                self.supervisor.memory.sample(runner.memory, fresh=False)
             for message in messages:
                 if runner.current is not None:
                     self._receive(runner, message, now)

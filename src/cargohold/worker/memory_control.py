@@ -160,9 +160,10 @@ class MemoryControl:
     def end_job(self, memory: RunnerMemory) -> None:
         memory.reservation = None
 
-    def sample(self, memory: RunnerMemory) -> int:
-        """Update the running job's peak; return its usage above the job's start."""
-        above = max(0, self.usage(memory, fresh=True) - memory.job_start_usage)
+    def sample(self, memory: RunnerMemory, *, fresh: bool = True) -> int:
+        """Update the running job's peak; return its usage above the job's start.
+        `fresh=False`: a reading younger than the sampling interval will do."""
+        above = max(0, self.usage(memory, fresh=fresh) - memory.job_start_usage)
         memory.peak = max(memory.peak, above)
         return above
 
