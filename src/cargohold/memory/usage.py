@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
@@ -105,17 +106,31 @@ PEAK_RESET_SLACK = 1 << 20
 resident size: resetting walks the page tables, which costs more than a no-op job."""
 
 
+READ_EVERY = 0.005
+"""Between jobs sent ahead, a runner reads its memory at most this often (seconds): reading
+/proc/self/status cost more than a no-op job."""
+
+
 class PeakMeter:
-    """Measures how far one process's resident memory rises during each of its jobs."""
+    """Measures how far one process's resident memory rises during each of its jobs.
+
+    Between jobs that follow each other at once, a reading may be skipped: that job reports
+    no peak of its own, and the next reading covers it (the high-water mark is reset only
+    after a reading), so the peak it gives is the highest of every job since the last one."""
 
     def __init__(self) -> None:
         self._start: int | None = None
         self._last: tuple[int, int] | None = None
         """The status `peak` read, which a job starting right after it starts from."""
+        self._read_at = 0.0
+        self._skipped = False
+        """The last `peak` read nothing: the stretch since the last reading goes on."""
 
     def start(self, *, right_after: bool = False) -> None:
         """`right_after`: nothing ran since the last `peak`, whose reading is reused."""
-        status = self._last if right_after and self._last is not None else _own_status()
+        if right_after and self._skipped:
+            return
+        status = self._last if right_after and self._last is not None else self._read()
         self._last = None
         if status is None:
             self._start = None
@@ -130,12 +145,21 @@ class PeakMeter:
                 return
         self._start = rss
 
-    def peak(self) -> int | None:
-        """The rise since `start`, at its highest (within PEAK_RESET_SLACK above it)."""
-        status = self._last = _own_status()
+    def peak(self, *, more_to_come: bool = False) -> int | None:
+        """The rise since `start`, at its highest (within PEAK_RESET_SLACK above it).
+        `more_to_come`: another job starts right after this one; if memory was read less
+        than READ_EVERY ago, None, and that job's reading covers this one."""
+        self._skipped = more_to_come and time.monotonic() - self._read_at < READ_EVERY
+        if self._skipped:
+            return None
+        status = self._last = self._read()
         if status is None or self._start is None:
             return None
         return max(0, status[1] - self._start)
+
+    def _read(self) -> tuple[int, int] | None:
+        self._read_at = time.monotonic()
+        return _own_status()
 
 
 def volunteer_for_oom_kill() -> None:

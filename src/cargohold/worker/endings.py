@@ -75,7 +75,10 @@ class Endings:
             )
         elif isinstance(message, RunReport):
             runner.resources = message.resources
-            peak = max(message.peak_memory or 0, runner.memory.peak)
+            # A quick job may report no peak of its own (the next job's covers it): it then
+            # teaches its task nothing, unless sampling saw it grow.
+            sampled = runner.memory.peak
+            peak = message.peak_memory if not sampled else max(message.peak_memory or 0, sampled)
             outcome = decide(message, claim, now=now, backoff=self._backoff(claim), rng=self.rng)
             self.supervisor.finish(runner, outcome, peak, now=now)
             self._recycle_if_worn(runner)

@@ -87,8 +87,10 @@ def runner_main(app: App, connection: Connection, parent_pid: int) -> None:
         for index, job in enumerate(jobs):
             meter.start(right_after=index > 0)
             report = run_job(app, job, send_progress)
-            peak = meter.peak()
-            report = report._replace(peak_memory=peak, resources=app.loaded_resources())
+            peak = meter.peak(more_to_come=index + 1 < len(jobs))
+            resources = app.loaded_resources()
+            if peak is not None or resources:
+                report = report._replace(peak_memory=peak, resources=resources)
             # Each report at once, so a runner that dies leaves no finished job unreported;
             # plain pickle: lighter than the pickler `send` builds, and enough for a report.
             connection.send_bytes(pickle.dumps(report))
