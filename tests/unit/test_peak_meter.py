@@ -52,3 +52,19 @@ def test_a_stretch_of_jobs_is_read_again_after_a_while() -> None:
     meter.start(right_after=True)
     time.sleep(READ_EVERY * 2)
     assert meter.peak(more_to_come=True) is not None
+
+
+def test_a_runner_going_idle_sets_its_next_job_start_without_reading(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    meter = PeakMeter()
+    meter.start()
+    meter.peak()
+    reads: list[object] = []
+    monkeypatch.setattr(usage, "_own_status", lambda: reads.append(1) or _own_status())
+    meter.arm()
+    meter.start()
+    assert reads == []
+    touch(40)
+    peak = meter.peak()
+    assert reads == [1] and peak is not None and peak >= 30 * MIB

@@ -116,19 +116,29 @@ class PeakMeter:
 
     Between jobs that follow each other at once, a reading may be skipped: that job reports
     no peak of its own, and the next reading covers it (the high-water mark is reset only
-    after a reading), so the peak it gives is the highest of every job since the last one."""
+    after a reading), so the peak it gives is the highest of every job since the last one.
+    A runner going idle sets the next job's start point at once (`arm`), so that the job
+    starts without reading anything."""
 
     def __init__(self) -> None:
         self._start: int | None = None
         self._last: tuple[int, int] | None = None
         """The status `peak` read, which a job starting right after it starts from."""
         self._read_at = 0.0
-        self._skipped = False
-        """The last `peak` read nothing: the stretch since the last reading goes on."""
+        self._armed = False
+        """The next job's start point is set: by `arm`, or by a `peak` that read nothing
+        (the stretch since the last reading goes on)."""
+
+    def arm(self) -> None:
+        """Set the next job's start point now, from the last reading: nothing runs until
+        that job starts."""
+        self.start(right_after=True)
+        self._armed = True
 
     def start(self, *, right_after: bool = False) -> None:
         """`right_after`: nothing ran since the last `peak`, whose reading is reused."""
-        if right_after and self._skipped:
+        if self._armed:
+            self._armed = False
             return
         status = self._last if right_after and self._last is not None else self._read()
         self._last = None
@@ -149,8 +159,8 @@ class PeakMeter:
         """The rise since `start`, at its highest (within PEAK_RESET_SLACK above it).
         `more_to_come`: another job starts right after this one; if memory was read less
         than READ_EVERY ago, None, and that job's reading covers this one."""
-        self._skipped = more_to_come and time.monotonic() - self._read_at < READ_EVERY
-        if self._skipped:
+        self._armed = more_to_come and time.monotonic() - self._read_at < READ_EVERY
+        if self._armed:
             return None
         status = self._last = self._read()
         if status is None or self._start is None:

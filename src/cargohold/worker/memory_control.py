@@ -26,6 +26,20 @@ LIMIT_SLACK = 1 << 20
 """A runner's limit is left as it is when the next job's would differ by less than this."""
 
 
+@dataclass(frozen=True, slots=True)
+class IdleReading:
+    """A runner's numbers read when it last became idle. They hold until its next job
+    starts: an idle runner runs nothing that moves them, and reading them again on an idle
+    worker's way to its next job took several cold reads of cgroup files."""
+
+    usage: int
+    """What it uses (`MemoryControl.usage`)."""
+    group_usage: int
+    """Its group's full usage, page cache included (what its hard limit counts)."""
+    oom_kills: int
+    host_oom_kills: int
+
+
 @dataclass(slots=True)
 class RunnerMemory:
     """What the supervisor knows about one runner's memory."""
@@ -46,6 +60,8 @@ class RunnerMemory:
     read_at: float = -1.0
     limit: int | None = None
     """The hard limit last set on its group."""
+    idle: IdleReading | None = None
+    """Read when it last became idle; None while it runs a job."""
 
 
 @dataclass(slots=True)
@@ -116,6 +132,18 @@ class MemoryControl:
         memory.fresh_usage = self.usage(memory, fresh=True)
         return memory
 
+    def went_idle(self, memory: RunnerMemory) -> IdleReading:
+        """Read what the runner's next job starts from, now that it runs none."""
+        usage = self.usage(memory, fresh=True)
+        group = memory.group
+        memory.idle = reading = IdleReading(
+            usage=usage,
+            group_usage=0 if group is None else group.usage(),
+            oom_kills=0 if group is None else group.oom_kills(),
+            host_oom_kills=self.host_oom_kills(),
+        )
+        return reading
+
     def detach(self, memory: RunnerMemory) -> None:
         if memory.group is not None:
             with contextlib.suppress(OSError):
@@ -124,6 +152,8 @@ class MemoryControl:
     def usage(self, memory: RunnerMemory, *, fresh: bool = False) -> int:
         """What the runner uses; read at most once per sampling interval unless `fresh`
         (reading and parsing cgroup files on every dispatch was a third of the hot path)."""
+        if not fresh and memory.idle is not None:
+            return memory.idle.usage
         now = time.monotonic()
         if not fresh and now - memory.read_at < USAGE_MAX_AGE:
             return memory.last_usage
@@ -136,19 +166,19 @@ class MemoryControl:
 
     def start_job(self, memory: RunnerMemory, reservation: int) -> bool:
         """Arm the runner's limit for a job; False if the limit could not be set."""
-        # Read when its last job ended (every report is sampled), unless that was a while
-        # ago: the runner has been idle since, so its usage has not moved.
-        memory.job_start_usage = self.usage(memory)
+        idle = memory.idle or self.went_idle(memory)
+        memory.idle = None
+        memory.job_start_usage = idle.usage
         memory.reservation = reservation
         memory.peak = 0
         memory.killed_for_memory = None
-        memory.host_oom_kills_at_start = self.host_oom_kills()
+        memory.host_oom_kills_at_start = idle.host_oom_kills
         if memory.group is not None:
-            memory.oom_kills_at_start = memory.group.oom_kills()
+            memory.oom_kills_at_start = idle.oom_kills
             try:
                 # The group's limit also counts page cache and kernel memory, which the
                 # reservation (anonymous memory) leaves out: start from its full usage.
-                limit = memory.group.usage() + reservation
+                limit = idle.group_usage + reservation
                 if memory.limit is None or abs(limit - memory.limit) > LIMIT_SLACK:
                     memory.group.set_limit(limit, current=memory.limit)
                     memory.limit = limit
@@ -159,6 +189,7 @@ class MemoryControl:
 
     def end_job(self, memory: RunnerMemory) -> None:
         memory.reservation = None
+        self.went_idle(memory)
 
     def sample(self, memory: RunnerMemory, *, fresh: bool = True) -> int:
         """Update the running job's peak; return its usage above the job's start.

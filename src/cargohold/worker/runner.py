@@ -94,6 +94,7 @@ def runner_main(app: App, connection: Connection, parent_pid: int) -> None:
             # Each report at once, so a runner that dies leaves no finished job unreported;
             # plain pickle: lighter than the pickler `send` builds, and enough for a report.
             connection.send_bytes(pickle.dumps(report))
+        meter.arm()  # while idle: the next job starts without reading its memory first
 
 
 def run_job(app: App, job: RunJob, send_progress: Any) -> RunReport:

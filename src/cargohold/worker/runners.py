@@ -129,7 +129,7 @@ class Runner:
         self._wait_until_ready()
         # Its yardstick for growth and its first job's limit start from here: a spawned
         # runner has only now finished importing the app.
-        self.memory.fresh_usage = memory_control.usage(self.memory, fresh=True)
+        self.memory.fresh_usage = memory_control.went_idle(self.memory).usage
         self.current: Running | None = None
         self.following: deque[Running] = deque()
         """Quick jobs sent while `current` runs, which the runner starts one after the other

@@ -139,6 +139,9 @@ class Supervisor:
         # with the supervisor instead of being copied by a runner's garbage collector.
         gc.freeze()
         self.pool.start_one()
+        # What else uses memory, now with a runner forked from this process in place.
+        self.memory.observe_others(self.pool.memories())
+        self._next_others = time.monotonic() + OTHERS_INTERVAL
         self._started = True
         self._rescue(now)
         log.info(
@@ -272,12 +275,11 @@ class Supervisor:
     # -- one round ---------------------------------------------------------------------------
 
     def tick(self, now: float) -> None:
-        """Keep leases, watch memory, collect reports, persist outcomes, claim new work."""
+        """Keep leases, collect reports, persist outcomes, claim new work, watch memory."""
         if now >= self._next_heartbeat:
             # First: after a long stall (a frozen process) the leases may be gone, and a
             # job that lost its lease must be stopped before anything else happens.
             self._heartbeat(now)
-        self._watch_memory(now)
         self.endings.collect(now)
         self.endings.enforce_deadlines(now)
         if self._stopping:
@@ -285,6 +287,9 @@ class Supervisor:
             self._flush(now)
         else:
             self._flush_and_claim(now)
+        # After the claim: an idle worker woken by a new job starts it first. Admission
+        # counts what every runner holds; the watch and the guard are the backstop.
+        self._watch_memory(now)
         if now >= self._next_rescue:
             self._rescue(now)
             if not self._stopping:
