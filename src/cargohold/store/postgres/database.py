@@ -121,6 +121,13 @@ class Tx:
             cursor.execute(sql(name), params)
             return cursor.rowcount
 
+    def count(self, name: str, params: Params, *, statement: str | None = None) -> int:
+        """Execute a statement whose rows are not read; the number of rows it returned.
+        `statement`: a variant of the file's text to run instead of it."""
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql(name) if statement is None else statement, params)
+            return cursor.rowcount
+
     def script(self, text: str) -> None:
         """Execute several statements at once (a migration file); no parameters."""
         self.connection.execute(text)
