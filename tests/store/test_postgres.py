@@ -187,13 +187,18 @@ def test_a_lost_answer_of_a_single_enqueue_writes_the_job_once(
 
 
 def test_a_single_enqueue_the_server_refuses_writes_nothing_and_the_next_is_written(
-    pg: PostgresStore,
+    postgres_url: str,
 ) -> None:
-    with pytest.raises(psycopg.errors.NumericValueOutOfRange):
-        pg.enqueue([new_job(priority=2**40)], T0)
-    job_id = enqueue_one(pg)
-    assert [j.id for j in pg.find_jobs(JobFilter())] == [job_id]
-    assert kinds(pg, job_id) == ["enqueued"]
+    """On one connection: the next enqueue runs on the cursor that met the error."""
+    store = PostgresStore(postgres_url, min_size=1, max_size=1)
+    try:
+        with pytest.raises(psycopg.errors.NumericValueOutOfRange):
+            store.enqueue([new_job(priority=2**40)], T0)
+        job_id = enqueue_one(store)
+        assert [j.id for j in store.find_jobs(JobFilter())] == [job_id]
+        assert kinds(store, job_id) == ["enqueued"]
+    finally:
+        store.close()
 
 
 @pytest.mark.parametrize("count", [2, 1_200])

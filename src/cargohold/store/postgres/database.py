@@ -77,6 +77,22 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
+class PooledConnection(psycopg.Connection[Any]):
+    """A connection of the store's pools, which keeps a cursor between transactions.
+
+    A new cursor looks up again how to send each parameter: for the fourteen of a single
+    enqueue, about a fifth of the driver's time per call."""
+
+    _kept: psycopg.Cursor[Any] | None = None
+
+    def kept_cursor(self) -> psycopg.Cursor[Any]:
+        """The cursor kept for `Tx.count`: used by one transaction at a time, as the
+        connection is, and never closed before the connection."""
+        if self._kept is None:
+            self._kept = self.cursor()
+        return self._kept
+
+
 @dataclass(slots=True)
 class Tx:
     """One open transaction. Statements are named after their file in `sql/`."""
@@ -122,11 +138,16 @@ class Tx:
             return cursor.rowcount
 
     def count(self, name: str, params: Params, *, statement: str | None = None) -> int:
-        """Execute a statement whose rows are not read; the number of rows it returned.
+        """Execute a statement run again and again with many parameters (a single enqueue)
+        on the cursor its pooled connection keeps; the number of rows it returned.
         `statement`: a variant of the file's text to run instead of it."""
-        with self.connection.cursor() as cursor:
-            cursor.execute(sql(name) if statement is None else statement, params)
-            return cursor.rowcount
+        connection = self.connection
+        if isinstance(connection, PooledConnection):
+            cursor = connection.kept_cursor()
+        else:  # the caller's own connection (transactional enqueue)
+            cursor = connection.cursor()
+        cursor.execute(sql(name) if statement is None else statement, params)
+        return cursor.rowcount
 
     def script(self, text: str) -> None:
         """Execute several statements at once (a migration file); no parameters."""
@@ -192,7 +213,7 @@ class Database:
         self.retry_for = retry_for
         self._sizes = (min_size, max_size)
         self._session = session
-        self._pool: ConnectionPool[psycopg.Connection[Any]] | None = None
+        self._pool: ConnectionPool[PooledConnection] | None = None
         self._pid = 0
         self._offset = 0.0
         self._next_clock_refresh = 0.0
@@ -223,7 +244,7 @@ class Database:
                 "check that the server runs, the database exists and the URL is right"
             ) from error
 
-    def pool(self) -> ConnectionPool[psycopg.Connection[Any]]:
+    def pool(self) -> ConnectionPool[PooledConnection]:
         """This process's pool. A forked child must not share its parent's sockets: it opens
         its own pool and leaves the inherited one alone (closing it would end the parent's
         sessions)."""
@@ -231,6 +252,7 @@ class Database:
             min_size, max_size = self._sizes
             self._pool = ConnectionPool(
                 self.url,
+                connection_class=PooledConnection,
                 min_size=min_size,
                 max_size=max_size,
                 kwargs={"autocommit": False, "connect_timeout": CONNECT_TIMEOUT, **KEEPALIVES},
