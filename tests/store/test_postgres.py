@@ -21,7 +21,7 @@ from cargohold.records import Ack, JobFilter  # noqa: E402
 from cargohold.states import JobState  # noqa: E402
 from cargohold.store import open_store  # noqa: E402
 from cargohold.store.postgres import wakeup as wakeup_module  # noqa: E402
-from cargohold.store.postgres.database import PACKAGE, redact  # noqa: E402
+from cargohold.store.postgres.database import PACKAGE, Database, redact  # noqa: E402
 from cargohold.store.postgres.store import PostgresStore  # noqa: E402
 from cargohold.store.sqlfiles import migrations  # noqa: E402
 from tests.store.test_contract import LEASE, T0, WORKER, enqueue_one, kinds, new_job  # noqa: E402
@@ -199,6 +199,20 @@ def test_a_single_enqueue_the_server_refuses_writes_nothing_and_the_next_is_writ
         assert kinds(store, job_id) == ["enqueued"]
     finally:
         store.close()
+
+
+def test_a_transaction_after_a_single_enqueue_is_not_in_autocommit(postgres_url: str) -> None:
+    """A one-write verb leaves its connection in autocommit mode in the pool; a verb of
+    several statements on that same connection gets its transaction back."""
+    database = Database(postgres_url, min_size=1, max_size=1)
+    try:
+        database.transaction(lambda tx: tx.run("ping"), what="ping", one_write=True)
+        in_transaction = database.transaction(
+            lambda tx: not tx.connection.autocommit, what="inspect"
+        )
+        assert in_transaction
+    finally:
+        database.close()
 
 
 @pytest.mark.parametrize("count", [2, 1_200])

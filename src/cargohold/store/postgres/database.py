@@ -333,22 +333,27 @@ class Database:
     def _attempt_autocommit(
         self, work: Callable[[Tx], T], commit_unknown: bool, deadline: float
     ) -> T:
-        wait = min(GETCONN_TIMEOUT, max(0.1, deadline - time.monotonic()))
-        with self.pool().connection(timeout=wait) as connection:
-            connection.autocommit = True
-            try:
-                return work(Tx(connection, commit_unknown))
-            except psycopg.OperationalError as error:
-                if connection.broken:  # the statement may or may not have committed
-                    raise _CommitLostError() from error
-                raise
-            finally:
-                if not connection.broken:
-                    connection.autocommit = False
+        """A connection goes back to the pool still in autocommit mode, until a verb that
+        needs a transaction takes it (`_attempt`): a producer that only enqueues never
+        switches. Nothing is left to commit or roll back, so the pool's own context manager,
+        which would try, is not used."""
+        pool = self.pool()
+        connection = pool.getconn(timeout=_wait_for_connection(deadline))
+        try:
+            if not connection.autocommit:
+                connection.autocommit = True
+            return work(Tx(connection, commit_unknown))
+        except psycopg.OperationalError as error:
+            if connection.broken:  # the statement may or may not have committed
+                raise _CommitLostError() from error
+            raise
+        finally:
+            pool.putconn(connection)
 
     def _attempt(self, work: Callable[[Tx], T], commit_unknown: bool, deadline: float) -> T:
-        wait = min(GETCONN_TIMEOUT, max(0.1, deadline - time.monotonic()))
-        with self.pool().connection(timeout=wait) as connection:
+        with self.pool().connection(timeout=_wait_for_connection(deadline)) as connection:
+            if connection.autocommit:  # as a one-write verb left it
+                connection.autocommit = False
             try:
                 result = work(Tx(connection, commit_unknown))
             except psycopg.OperationalError as error:
@@ -400,6 +405,11 @@ class Database:
     def clock_offset(self) -> float:
         """Seconds the server's clock is ahead of this host's (negative if behind)."""
         return self._offset
+
+
+def _wait_for_connection(deadline: float) -> float:
+    """Seconds to wait for a pooled connection in an attempt ending at `deadline`."""
+    return min(GETCONN_TIMEOUT, max(0.1, deadline - time.monotonic()))
 
 
 def _first_line(error: BaseException) -> str:
