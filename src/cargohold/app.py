@@ -231,9 +231,12 @@ class App(FlowControl):
         joined = _joined_connection(calls, connection)
         now = store.now()
         new_jobs: Sequence[NewJob]
-        if joined is None:  # made as the store reads them: nothing is written if one fails
+        if joined is None and len(calls) > 1:
+            # Made as the store reads them: nothing is written if one fails.
             new_jobs = JobsOnDemand(calls, lambda call: self._new_job(call, now))
-        else:  # the caller's transaction goes on after an error: fail before writing
+        else:
+            # Made before writing: a single job has nothing to overlap with, and the caller's
+            # transaction goes on after an error.
             new_jobs = [self._new_job(call, now) for call in calls]
         try:
             if joined is None:
@@ -326,6 +329,8 @@ class App(FlowControl):
 
 def _joined_connection(calls: Sequence[Call[Any]], connection: object) -> object:
     """The one connection these calls are enqueued with (None: the store's own)."""
+    if connection is None and len(calls) == 1:
+        return calls[0].options.connection
     given = {id(c.options.connection): c.options.connection for c in calls}
     given.pop(id(None), None)
     if connection is not None:

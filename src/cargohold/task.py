@@ -149,6 +149,8 @@ class Task(Generic[P, R]):
         joins its open transaction and exists if and only if that commits). Type checkers
         see only the task's signature: typed code passes those through `task.options(...)`.
         """
+        if ENQUEUE_OPTIONS.isdisjoint(kwargs):
+            return self.app.enqueue_many([Call(self, args, kwargs)])[0]
         options: dict[str, Any] = {
             name: kwargs.pop(name) for name in ENQUEUE_OPTIONS & kwargs.keys()
         }

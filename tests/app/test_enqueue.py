@@ -159,6 +159,31 @@ def test_current_job_outside_a_worker() -> None:
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_single_bad_call_writes_nothing_and_the_next_call_is_written(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """A single call is made into its job before anything is sent to the store."""
+    url = (
+        f"sqlite:///{tmp_path / 'single.db'}"
+        if kind == "sqlite"
+        else str(request.getfixturevalue("postgres_url"))
+    )
+    app = App(url)
+
+    @app.task
+    def resize(image: object) -> None: ...
+
+    try:
+        with pytest.raises(PayloadError, match="not JSON"):
+            resize.enqueue(object())
+        assert app.store.count_jobs() == {}
+        job = resize.enqueue("img-1")
+        assert [j.id for j in app.store.find_jobs(JobFilter())] == [job.id]
+    finally:
+        app.close()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_one_bad_call_in_a_large_batch_writes_none_of_it(
     kind: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:

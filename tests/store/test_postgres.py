@@ -23,7 +23,7 @@ from cargohold.records import Ack, JobFilter  # noqa: E402
 from cargohold.states import JobState  # noqa: E402
 from cargohold.store import open_store  # noqa: E402
 from cargohold.store.postgres import wakeup as wakeup_module  # noqa: E402
-from cargohold.store.postgres.database import PACKAGE, redact  # noqa: E402
+from cargohold.store.postgres.database import PACKAGE, Database, redact  # noqa: E402
 from cargohold.store.postgres.rows import array_literal  # noqa: E402
 from cargohold.store.postgres.store import PostgresStore  # noqa: E402
 from cargohold.store.sqlfiles import migrations  # noqa: E402
@@ -127,7 +127,8 @@ def answer_lost_once(monkeypatch: pytest.MonkeyPatch) -> Any:
     committed, and the client cannot know it."""
     from cargohold.store.postgres import database
 
-    real_rows, real_sent_rows = database.Tx.rows, database.Sent.rows
+    real_rows, real_count = database.Tx.rows, database.Tx.count
+    real_sent_rows = database.Sent.rows
     armed: dict[str, str | None] = {"on": None}
 
     def lose_answer(connection: psycopg.Connection[Any]) -> None:
@@ -141,6 +142,12 @@ def answer_lost_once(monkeypatch: pytest.MonkeyPatch) -> Any:
             lose_answer(tx.connection)
         return found
 
+    def count(tx: Any, name: str, params: Any, *, statement: Any = None) -> int:
+        found = real_count(tx, name, params, statement=statement)
+        if armed["on"] == name:
+            lose_answer(tx.connection)
+        return found
+
     def sent_rows(sent: Any) -> Any:
         connection = sent.cursor.connection
         found = real_sent_rows(sent)
@@ -149,6 +156,7 @@ def answer_lost_once(monkeypatch: pytest.MonkeyPatch) -> Any:
         return found
 
     monkeypatch.setattr(database.Tx, "rows", rows)
+    monkeypatch.setattr(database.Tx, "count", count)
     monkeypatch.setattr(database.Sent, "rows", sent_rows)
     return armed
 
@@ -164,6 +172,50 @@ def test_a_lost_answer_of_enqueue_writes_the_job_once(
     assert answer_lost_once["on"] is None, "the fault was injected"
     assert len(pg.find_jobs(JobFilter())) == 2
     assert kinds(pg, job.id) == ["enqueued"] and kinds(pg, other.id) == ["enqueued"]
+
+
+@pytest.mark.parametrize("key", [None, "k1"])
+def test_a_lost_answer_of_a_single_enqueue_writes_the_job_once(
+    pg: PostgresStore, answer_lost_once: Any, key: str | None
+) -> None:
+    """One job is written by a statement of its own, in autocommit; a keyless one without
+    ON CONFLICT, until a lost answer leaves its fate unknown."""
+    job = new_job(key=key)
+    answer_lost_once["on"] = "enqueue_one"
+    [result] = pg.enqueue([job], T0)
+    assert answer_lost_once["on"] is None, "the fault was injected"
+    assert (result.id, result.created) == (job.id, True)
+    assert [j.id for j in pg.find_jobs(JobFilter())] == [job.id]
+    assert kinds(pg, job.id) == ["enqueued"]
+
+
+def test_a_single_enqueue_the_server_refuses_writes_nothing_and_the_next_is_written(
+    postgres_url: str,
+) -> None:
+    """On one connection: the next enqueue runs on the cursor that met the error."""
+    store = PostgresStore(postgres_url, min_size=1, max_size=1)
+    try:
+        with pytest.raises(psycopg.errors.NumericValueOutOfRange):
+            store.enqueue([new_job(priority=2**40)], T0)
+        job_id = enqueue_one(store)
+        assert [j.id for j in store.find_jobs(JobFilter())] == [job_id]
+        assert kinds(store, job_id) == ["enqueued"]
+    finally:
+        store.close()
+
+
+def test_a_transaction_after_a_single_enqueue_is_not_in_autocommit(postgres_url: str) -> None:
+    """A one-write verb leaves its connection in autocommit mode in the pool; a verb of
+    several statements on that same connection gets its transaction back."""
+    database = Database(postgres_url, min_size=1, max_size=1)
+    try:
+        database.transaction(lambda tx: tx.run("ping"), what="ping", one_write=True)
+        in_transaction = database.transaction(
+            lambda tx: not tx.connection.autocommit, what="inspect"
+        )
+        assert in_transaction
+    finally:
+        database.close()
 
 
 @pytest.mark.parametrize("count", [2, 1_200])

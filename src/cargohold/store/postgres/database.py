@@ -77,6 +77,22 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
+class PooledConnection(psycopg.Connection[Any]):
+    """A connection of the store's pools, which keeps a cursor between transactions.
+
+    A new cursor looks up again how to send each parameter: for the fourteen of a single
+    enqueue, about a fifth of the driver's time per call."""
+
+    _kept: psycopg.Cursor[Any] | None = None
+
+    def kept_cursor(self) -> psycopg.Cursor[Any]:
+        """The cursor kept for `Tx.count`: used by one transaction at a time, as the
+        connection is, and never closed before the connection."""
+        if self._kept is None:
+            self._kept = self.cursor()
+        return self._kept
+
+
 @dataclass(slots=True)
 class Tx:
     """One open transaction. Statements are named after their file in `sql/`."""
@@ -127,6 +143,18 @@ class Tx:
         with self.connection.cursor() as cursor:
             cursor.execute(sql(name), params)
             return cursor.rowcount
+
+    def count(self, name: str, params: Params, *, statement: str | None = None) -> int:
+        """Execute a statement run again and again with many parameters (a single enqueue)
+        on the cursor its pooled connection keeps; the number of rows it returned.
+        `statement`: a variant of the file's text to run instead of it."""
+        connection = self.connection
+        if isinstance(connection, PooledConnection):
+            cursor = connection.kept_cursor()
+        else:  # the caller's own connection (transactional enqueue)
+            cursor = connection.cursor()
+        cursor.execute(sql(name) if statement is None else statement, params)
+        return cursor.rowcount
 
     def script(self, text: str) -> None:
         """Execute several statements at once (a migration file); no parameters."""
@@ -192,7 +220,7 @@ class Database:
         self.retry_for = retry_for
         self._sizes = (min_size, max_size)
         self._session = session
-        self._pool: ConnectionPool[psycopg.Connection[Any]] | None = None
+        self._pool: ConnectionPool[PooledConnection] | None = None
         self._pid = 0
         self._offset = 0.0
         self._next_clock_refresh = 0.0
@@ -223,7 +251,7 @@ class Database:
                 "check that the server runs, the database exists and the URL is right"
             ) from error
 
-    def pool(self) -> ConnectionPool[psycopg.Connection[Any]]:
+    def pool(self) -> ConnectionPool[PooledConnection]:
         """This process's pool. A forked child must not share its parent's sockets: it opens
         its own pool and leaves the inherited one alone (closing it would end the parent's
         sessions)."""
@@ -231,6 +259,7 @@ class Database:
             min_size, max_size = self._sizes
             self._pool = ConnectionPool(
                 self.url,
+                connection_class=PooledConnection,
                 min_size=min_size,
                 max_size=max_size,
                 kwargs={"autocommit": False, "connect_timeout": CONNECT_TIMEOUT, **KEEPALIVES},
@@ -311,22 +340,27 @@ class Database:
     def _attempt_autocommit(
         self, work: Callable[[Tx], T], commit_unknown: bool, deadline: float
     ) -> T:
-        wait = min(GETCONN_TIMEOUT, max(0.1, deadline - time.monotonic()))
-        with self.pool().connection(timeout=wait) as connection:
-            connection.autocommit = True
-            try:
-                return work(Tx(connection, commit_unknown))
-            except psycopg.OperationalError as error:
-                if connection.broken:  # the statement may or may not have committed
-                    raise _CommitLostError() from error
-                raise
-            finally:
-                if not connection.broken:
-                    connection.autocommit = False
+        """A connection goes back to the pool still in autocommit mode, until a verb that
+        needs a transaction takes it (`_attempt`): a producer that only enqueues never
+        switches. Nothing is left to commit or roll back, so the pool's own context manager,
+        which would try, is not used."""
+        pool = self.pool()
+        connection = pool.getconn(timeout=_wait_for_connection(deadline))
+        try:
+            if not connection.autocommit:
+                connection.autocommit = True
+            return work(Tx(connection, commit_unknown))
+        except psycopg.OperationalError as error:
+            if connection.broken:  # the statement may or may not have committed
+                raise _CommitLostError() from error
+            raise
+        finally:
+            pool.putconn(connection)
 
     def _attempt(self, work: Callable[[Tx], T], commit_unknown: bool, deadline: float) -> T:
-        wait = min(GETCONN_TIMEOUT, max(0.1, deadline - time.monotonic()))
-        with self.pool().connection(timeout=wait) as connection:
+        with self.pool().connection(timeout=_wait_for_connection(deadline)) as connection:
+            if connection.autocommit:  # as a one-write verb left it
+                connection.autocommit = False
             try:
                 result = work(Tx(connection, commit_unknown))
             except psycopg.OperationalError as error:
@@ -378,6 +412,11 @@ class Database:
     def clock_offset(self) -> float:
         """Seconds the server's clock is ahead of this host's (negative if behind)."""
         return self._offset
+
+
+def _wait_for_connection(deadline: float) -> float:
+    """Seconds to wait for a pooled connection in an attempt ending at `deadline`."""
+    return min(GETCONN_TIMEOUT, max(0.1, deadline - time.monotonic()))
 
 
 def _first_line(error: BaseException) -> str:

@@ -31,6 +31,8 @@ def enqueue(tx: Tx, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
     each sent as soon as its jobs are read from `jobs` (which may make them as they are read):
     the server writes one chunk while the next is made and sent. A job with a `max_depth`
     counts the jobs of its queue written before it, so the jobs before it are written first."""
+    if len(jobs) == 1 and jobs[0].max_depth is None:
+        return [_enqueue_one(tx, jobs[0], now)]
     if one_write(jobs):
         return _written(tx, jobs, _insert(tx, jobs, now))
     results: list[Enqueued] = []
@@ -63,14 +65,46 @@ def _insert(tx: Tx, jobs: Sequence[NewJob], now: float) -> Sent:
     inserted without ON CONFLICT: the server then skips looking each one up in the unique
     indexes before inserting it, a tenth of its work."""
     fresh = not tx.commit_unknown and all(job.key is None for job in jobs)
-    return tx.send("enqueue", _columns(jobs, now), statement=_fresh_insert() if fresh else None)
+    statement = _fresh_insert("enqueue") if fresh else None
+    return tx.send("enqueue", _columns(jobs, now), statement=statement)
 
 
 @cache
-def _fresh_insert() -> str:
-    statement = sql("enqueue")
+def _fresh_insert(name: str) -> str:
+    """The statement `name` without its ON CONFLICT clause."""
+    statement = sql(name)
     assert ON_CONFLICT in statement
     return statement.replace(ON_CONFLICT, "")
+
+
+def _enqueue_one(tx: Tx, job: NewJob, now: float) -> Enqueued:
+    """Write one job by a statement of its own (see enqueue_one.sql), without ON CONFLICT
+    when it cannot conflict (as `_insert` does)."""
+    fresh = not tx.commit_unknown and job.key is None
+    statement = _fresh_insert("enqueue_one") if fresh else None
+    if tx.count("enqueue_one", _one_job(job, now), statement=statement):
+        return Enqueued(job.id, created=True)
+    return _holder(tx, job)
+
+
+def _one_job(job: NewJob, now: float) -> dict[str, Any]:
+    """The parameters of enqueue_one.sql."""
+    return {
+        "id": job.id,
+        "task": job.task,
+        "queue": job.queue,
+        "priority": job.priority,
+        "args": job.args,
+        "key": job.key,
+        "max_attempts": job.max_attempts,
+        "run_at": now if job.run_at is None else job.run_at,
+        "now": now,
+        "timeout": job.timeout,
+        "memory": job.memory,
+        "limits": refs_json(job.limits),
+        "rates": refs_json(job.rates),
+        "wait_timeout": job.wait_timeout,
+    }
 
 
 def one_write(jobs: Sequence[NewJob]) -> bool:
@@ -94,17 +128,22 @@ def _written(tx: Tx, jobs: Sequence[NewJob], statement: Sent) -> list[Enqueued]:
     for job in jobs:
         if job.id not in not_written:
             results.append(Enqueued(job.id, created=True))
-            continue
-        # Its key is taken, or an earlier try of this call wrote it.
-        holder = tx.one("find_existing", {"id": job.id, "key": job.key})
-        if holder is None:
-            raise StoreError(
-                f"job {job.id} with key {job.key!r} conflicted with a job this transaction "
-                "cannot see (its isolation level is above READ COMMITTED); enqueue it "
-                "again in a new transaction"
-            )
-        results.append(Enqueued(holder["id"], created=holder["id"] == job.id))
+        else:
+            results.append(_holder(tx, job))
     return results
+
+
+def _holder(tx: Tx, job: NewJob) -> Enqueued:
+    """The job holding the key of `job`, which was not written: its key is taken, or an
+    earlier try of this call wrote it."""
+    holder = tx.one("find_existing", {"id": job.id, "key": job.key})
+    if holder is None:
+        raise StoreError(
+            f"job {job.id} with key {job.key!r} conflicted with a job this transaction "
+            "cannot see (its isolation level is above READ COMMITTED); enqueue it "
+            "again in a new transaction"
+        )
+    return Enqueued(holder["id"], created=holder["id"] == job.id)
 
 
 def _columns(jobs: Sequence[NewJob], now: float) -> dict[str, Any]:
