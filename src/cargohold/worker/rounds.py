@@ -30,6 +30,9 @@ class Round:
     wanted: int
     """Jobs the worker wanted: fewer than that coming back makes it look at the first in
     line, even when no memory was free to claim any."""
+    wakeups: int = 0
+    """Wake-ups the worker had heard when the round was made (`Waiter.wakeups`): one heard
+    while its claim was in flight may be for a job that claim did not see."""
 
     @property
     def claiming(self) -> bool:

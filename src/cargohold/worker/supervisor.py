@@ -360,11 +360,11 @@ class Supervisor:
         if acks and wanted and self._claims_lane is not self._outcomes_lane:
             rounds = [
                 (self._outcomes_lane, Round(acks, None, 0)),
-                (self._claims_lane, Round([], offer, wanted)),
+                (self._claims_lane, Round([], offer, wanted, self._waiter.wakeups)),
             ]
         else:
             lane = self._outcomes_lane if acks else self._claims_lane
-            rounds = [(lane, Round(acks, offer, wanted))]
+            rounds = [(lane, Round(acks, offer, wanted, self._waiter.wakeups))]
         quick = claim and self.pace.quick and not self._stopping
         for lane, store_round in rounds:
             # A claim while no runner is busy (an idle worker woken by a new job) runs here:
@@ -426,7 +426,9 @@ class Supervisor:
 
     def _apply(self, store_round: Round, result: RoundResult, now: float) -> bool:
         """What a persisted round means: outcomes refused for lost leases, jobs claimed;
-        whether fewer jobs came than it asked for."""
+        whether the queue looked empty: fewer jobs came than it asked for, and no producer
+        woke the worker meanwhile (a wake-up heard while the claim was in flight may be
+        for a job it did not see, and there will be no other)."""
         accepted, claims = result
         for ack, ok in zip(store_round.acks, accepted, strict=True):
             self._progress.pop(ack.job_id, None)
@@ -438,7 +440,7 @@ class Supervisor:
         if came_short and store_round.offer is not None:
             self._look_at_first_in_line(now, store_round.offer)
         self._flush_progress(now)
-        return came_short
+        return came_short and self._waiter.wakeups == store_round.wakeups
 
     def _flush_progress(self, now: float) -> None:
         if self.persisting:  # after the transactions in flight

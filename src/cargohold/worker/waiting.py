@@ -19,6 +19,8 @@ class Waiter:
         self.wakeup = wakeup
         self._receiver: socket.socket | None = None
         self._sender: socket.socket | None = None
+        self.wakeups = 0
+        """How many times a producer's wake-up was heard."""
 
     def on_stop_signals(self, handler: Callable[[int], None]) -> None:
         """Call `handler(number of stop signals so far)` on SIGTERM and SIGINT, and wake up.
@@ -47,6 +49,7 @@ class Waiter:
         ready = wait(watched, max(0.0, timeout))
         if self.wakeup is not None and self.wakeup.fileno() in ready:
             self.wakeup.drain()
+            self.wakeups += 1
         if self._receiver is not None and self._receiver.fileno() in ready:
             with contextlib.suppress(BlockingIOError):
                 self._receiver.recv(64)
