@@ -159,7 +159,8 @@ class SQLiteHotPath(SQLiteConnection):
             chosen += [job.id for job in choice.taken]
             limit -= len(choice.taken)
             offer = choice.rest
-            if limit <= 0 or offer.free <= 0:
+            line_ended = bool(rows) and rows[0]["in_window"] < size
+            if limit <= 0 or offer.free <= 0 or line_ended:
                 break
         if not chosen:
             return []
