@@ -26,6 +26,12 @@ def encode_arguments(
             f"arguments of task {task!r} are not JSON ({error}); pass strings, numbers, "
             "booleans, None, lists and dicts with string keys, e.g. an id instead of an object"
         ) from None
+    if not _valid_unicode(text):
+        raise PayloadError(
+            f"arguments of task {task!r} hold a string that is not valid Unicode (a lone "
+            "surrogate, such as text decoded with errors='surrogateescape'); no store can "
+            "hold it"
+        )
     # A character takes at most 4 bytes: most payloads are known to fit without encoding them.
     if len(text) * 4 > max_bytes and (size := len(text.encode())) > max_bytes:
         raise PayloadTooLargeError(
@@ -52,12 +58,39 @@ def decode_arguments(text: str) -> tuple[list[Any], dict[str, Any]]:
 
 def encode_result(task: str, value: Any) -> str:
     try:
-        return _ENCODER.encode(value)
+        text = _ENCODER.encode(value)
     except (TypeError, ValueError) as error:
         raise PayloadError(
             f"task {task!r} returned a value that is not JSON ({error}); "
             "return strings, numbers, booleans, None, lists or dicts"
         ) from None
+    if not _valid_unicode(text):
+        raise PayloadError(
+            f"task {task!r} returned a string that is not valid Unicode (a lone surrogate, "
+            "such as text decoded with errors='surrogateescape'); no store can hold it"
+        )
+    return text
+
+
+def storable_text(text: str) -> str:
+    """Free text from a task (an error, a traceback, a reason, a progress message) as every
+    store can hold it: a NUL character (which PostgreSQL refuses) and lone surrogates (which
+    UTF-8 cannot encode) are written as backslash escapes."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\\x00")
+    if _valid_unicode(text):
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _valid_unicode(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def decode_result(text: str | None) -> Any:

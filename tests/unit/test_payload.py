@@ -1,7 +1,7 @@
 import pytest
 
 from cargohold.errors import PayloadError, PayloadTooLargeError
-from cargohold.payload import decode_arguments, encode_arguments, encode_result
+from cargohold.payload import decode_arguments, encode_arguments, encode_result, storable_text
 
 
 def test_round_trip() -> None:
@@ -44,3 +44,29 @@ def test_the_limit_counts_bytes_not_characters() -> None:
     assert encode_arguments("t", ("é" * 10,), {}, limit) == exact
     with pytest.raises(PayloadTooLargeError, match="payload limit"):
         encode_arguments("t", ("é" * 10 + "x",), {}, limit)
+
+
+def test_arguments_with_a_lone_surrogate_are_refused_before_reaching_a_store() -> None:
+    name = b"caf\xe9.txt".decode("utf-8", errors="surrogateescape")  # an undecodable file name
+    with pytest.raises(PayloadError, match="not valid Unicode"):
+        encode_arguments("index", (name,), {}, 1000)
+
+
+def test_a_result_with_a_lone_surrogate_is_refused() -> None:
+    with pytest.raises(PayloadError, match="task 'index' returned a string that is not valid"):
+        encode_result("index", {"name": "caf\udce9.txt"})
+
+
+@pytest.mark.parametrize(
+    ("text", "stored"),
+    [
+        ("plain", "plain"),
+        ("café ☕", "café ☕"),
+        ("nul\x00here", "nul\\x00here"),
+        ("caf\udce9", "caf\\udce9"),
+        ("both\x00\ud800", "both\\x00\\ud800"),
+    ],
+)
+def test_free_text_is_made_storable(text: str, stored: str) -> None:
+    assert storable_text(text) == stored
+    stored.encode("utf-8")  # any store can hold it

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from cargohold.context import JobContext, set_current_job
 from cargohold.errors import PayloadError, UnknownTaskError
 from cargohold.memory.usage import PeakMeter, volunteer_for_oom_kill
-from cargohold.payload import decode_arguments, encode_result
+from cargohold.payload import decode_arguments, encode_result, storable_text
 from cargohold.signals import Cancel, Fail, Retry, Snooze
 from cargohold.worker.messages import STOP, ProgressReport, RunJob, RunReport
 
@@ -71,7 +71,8 @@ def runner_main(app: App, connection: Connection, parent_pid: int) -> None:
     def send_progress(
         job_id: str, current: float, total: float | None, message: str | None
     ) -> None:
-        connection.send(ProgressReport(job_id, current, total, message))
+        text = None if message is None else storable_text(message)
+        connection.send(ProgressReport(job_id, current, total, text))
 
     meter = PeakMeter()
     connection.send(READY)
@@ -119,22 +120,31 @@ def run_job(app: App, job: RunJob, send_progress: Any) -> RunReport:
         value = task.fn(*args, **kwargs)
         if task.is_async:
             value = asyncio.run(value)
+    # A task's own words (errors, reasons) are made storable here: a string no store can
+    # hold would make every outcome persisted with it fail, again and again.
     except Retry as signal_:
-        return RunReport(job.id, "retry", error=signal_.reason, delay=signal_.delay)
+        return RunReport(job.id, "retry", error=_storable(signal_.reason), delay=signal_.delay)
     except Snooze as signal_:
-        return RunReport(job.id, "snooze", error=signal_.reason, delay=signal_.delay)
+        return RunReport(job.id, "snooze", error=_storable(signal_.reason), delay=signal_.delay)
     except Cancel as signal_:
-        return RunReport(job.id, "cancel", error=signal_.reason)
+        return RunReport(job.id, "cancel", error=_storable(signal_.reason))
     except Fail as signal_:
-        return RunReport(job.id, "permanent", error=signal_.reason)
+        return RunReport(job.id, "permanent", error=_storable(signal_.reason))
     except Exception as error:
-        return RunReport(job.id, "error", error=_describe(error), traceback=traceback.format_exc())
+        described = storable_text(_describe(error))
+        return RunReport(
+            job.id, "error", error=described, traceback=_storable(traceback.format_exc())
+        )
     finally:
         set_current_job(None)
     try:
         return RunReport(job.id, "succeeded", result=encode_result(job.task, value))
     except PayloadError as error:
         return RunReport(job.id, "permanent", error=str(error))
+
+
+def _storable(text: str | None) -> str | None:
+    return None if text is None else storable_text(text)
 
 
 def _describe(error: BaseException) -> str:
