@@ -132,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
             "machine": machine.describe(scratch, postgres.admin_url),
             "systems": {},
         }
+        floor_samples = 10 if args.smoke else 100
+        document["machine"]["floors_at_start"] = machine.floors(
+            scratch, postgres.admin_url, floor_samples
+        )
         context, under_test = systems_under_test(args, chosen, scratch, postgres)
         document["plan"] = {**asdict(context.plan), "latency_gap": list(context.plan.latency_gap)}
         for number in range(1, context.plan.repeat + 1):
@@ -143,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
             system.run((measure.backlog_scaling,), "backlog")
         document["memory_burst"] = memory_burst(context.plan, under_test)
         document["systems"] = {system.peer.id: system.entry() for system in under_test}
+        document["machine"]["floors_at_end"] = machine.floors(
+            scratch, postgres.admin_url, floor_samples
+        )
     document["finished_at"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     document["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     write_outputs(document, args)

@@ -6,7 +6,9 @@ import os
 import platform
 import socket
 import sqlite3
+import statistics
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -77,3 +79,86 @@ def describe(scratch: Path, admin_url: str) -> dict[str, Any]:
         "redis": _redis_version(),
         "postgresql": _postgres_version(admin_url),
     }
+
+
+IDLE_GAP = 0.02
+"""Seconds of idleness before each sample of a floor: the gap between two idle-latency jobs
+is 10 to 30 ms, after which every process on the path has to be woken up."""
+
+
+def floors(scratch: Path, admin_url: str, samples: int) -> dict[str, float | None]:
+    """What the idle-latency path cannot go below on this machine right now, in ms (median of
+    `samples`): a durable commit's disk flush, a PostgreSQL round trip after an idle gap, and
+    waking another process over a pipe after an idle gap."""
+    return {
+        "disk_flush_ms": _disk_flush(scratch, samples),
+        "postgres_idle_round_trip_ms": _postgres_round_trip(admin_url, samples),
+        "process_wake_up_ms": _process_wake_up(samples),
+    }
+
+
+def _median_ms(seconds: list[float]) -> float:
+    return round(statistics.median(seconds) * 1000, 3)
+
+
+def _disk_flush(scratch: Path, samples: int) -> float:
+    path = scratch / "flush-probe"
+    descriptor = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    try:
+        timed = []
+        for _ in range(samples):
+            os.write(descriptor, b"x" * 4096)
+            started = time.perf_counter()
+            os.fdatasync(descriptor)
+            timed.append(time.perf_counter() - started)
+            time.sleep(IDLE_GAP / 4)
+    finally:
+        os.close(descriptor)
+        path.unlink()
+    return _median_ms(timed)
+
+
+def _postgres_round_trip(admin_url: str, samples: int) -> float | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(admin_url, connect_timeout=3, autocommit=True) as connection:
+            timed = []
+            for _ in range(samples):
+                time.sleep(IDLE_GAP)
+                started = time.perf_counter()
+                connection.execute("SELECT 1").fetchall()
+                timed.append(time.perf_counter() - started)
+    except Exception:
+        return None
+    return _median_ms(timed)
+
+
+def _process_wake_up(samples: int) -> float:
+    """One byte to a child process blocked reading a pipe and one byte back."""
+    child_reads, parent_writes = os.pipe()
+    parent_reads, child_writes = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child echoes until its pipe closes
+        try:
+            os.close(parent_writes)
+            os.close(parent_reads)
+            while os.read(child_reads, 1):
+                os.write(child_writes, b"!")
+        finally:
+            os._exit(0)
+    os.close(child_reads)
+    os.close(child_writes)
+    timed = []
+    try:
+        for _ in range(samples):
+            time.sleep(IDLE_GAP)
+            started = time.perf_counter()
+            os.write(parent_writes, b"?")
+            os.read(parent_reads, 1)
+            timed.append(time.perf_counter() - started)
+    finally:
+        os.close(parent_writes)
+        os.close(parent_reads)
+        os.waitpid(pid, 0)
+    return _median_ms(timed)

@@ -184,10 +184,33 @@ def _machine(document: dict[str, Any]) -> str:
 | Redis | {m["redis"] or "not reachable"} (127.0.0.1, defaults) |
 | SQLite | {m["sqlite"]}, files on {m["scratch_filesystem"]} |
 | load average (1, 5, 15 min) | {_load(m)} |
-
+{_floors(m)}
 The machine is not reserved for the benchmark: the load average before and after the run shows
-how busy it was with other work.
+how busy it was with other work. The floors, measured at the start and at the end of the run
+(medians, in ms), are what an idle job's way from enqueue to start cannot go below here: a
+durable commit waits for one disk flush, and each process on the way has to be woken up after
+the idle gap between two jobs (10 to 30 ms), as the PostgreSQL round trip and the pipe
+ping-pong to a child process are, each after 20 ms of idleness.
 """
+
+
+def _floors(m: dict[str, Any]) -> str:
+    start, end = m.get("floors_at_start"), m.get("floors_at_end")
+    if not start:
+        return ""
+    rows = [
+        ("disk flush (fdatasync of 4 KiB)", "disk_flush_ms"),
+        ("PostgreSQL round trip after 20 ms idle", "postgres_idle_round_trip_ms"),
+        ("pipe ping-pong to a child after 20 ms idle", "process_wake_up_ms"),
+    ]
+    return "".join(
+        f"| {label} | {_ms(start.get(key))} at start; {_ms((end or {}).get(key))} at end |\n"
+        for label, key in rows
+    )
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f} ms"
 
 
 def _load(m: dict[str, Any]) -> str:

@@ -48,6 +48,10 @@ def test_smoke_run_measures_cargohold_on_sqlite_and_writes_its_report(tmp_path: 
     assert 0 < runs["latency_p50"][0] <= runs["latency_p99"][0]
     assert 5 < runs["memory_pss"][0] < runs["memory_rss"][0]
     assert len(entry["raw"]["latency_ms"][0]) == 10
+    # (with the machine's floors for the idle path, at the start and at the end)
+    for moment in ("floors_at_start", "floors_at_end"):
+        floors = document["machine"][moment]
+        assert floors["disk_flush_ms"] > 0 and floors["process_wake_up_ms"] > 0, floors
 
     # And the tiny memory burst ran in its container, or says why it could not
     burst = document["memory_burst"]
@@ -64,5 +68,6 @@ def test_smoke_run_measures_cargohold_on_sqlite_and_writes_its_report(tmp_path: 
     report = (results / "smoke.md").read_text()
     assert "| **cargohold-sqlite** |" in report
     assert "## Heavy jobs in a 512 MiB container" in report
+    assert "| disk flush (fdatasync of 4 KiB) |" in report
     assert (results / "smoke.svg").read_text().startswith("<svg")
     assert not list(results.glob("scratch-*"))
