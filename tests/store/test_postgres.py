@@ -127,7 +127,7 @@ def answer_lost_once(monkeypatch: pytest.MonkeyPatch) -> Any:
     committed, and the client cannot know it."""
     from cargohold.store.postgres import database
 
-    real_rows, real_count = database.Tx.rows, database.Tx.count
+    real_rows, real_tuples, real_count = database.Tx.rows, database.Tx.tuples, database.Tx.count
     real_sent_rows = database.Sent.rows
     armed: dict[str, str | None] = {"on": None}
 
@@ -138,6 +138,12 @@ def answer_lost_once(monkeypatch: pytest.MonkeyPatch) -> Any:
 
     def rows(tx: Any, name: str, params: Any = None) -> Any:
         found = real_rows(tx, name, params)
+        if armed["on"] == name:
+            lose_answer(tx.connection)
+        return found
+
+    def tuples(tx: Any, name: str, params: Any = None) -> Any:
+        found = real_tuples(tx, name, params)
         if armed["on"] == name:
             lose_answer(tx.connection)
         return found
@@ -157,6 +163,7 @@ def answer_lost_once(monkeypatch: pytest.MonkeyPatch) -> Any:
 
     monkeypatch.setattr(database.Tx, "rows", rows)
     monkeypatch.setattr(database.Tx, "count", count)
+    monkeypatch.setattr(database.Tx, "tuples", tuples)
     monkeypatch.setattr(database.Sent, "rows", sent_rows)
     return armed
 

@@ -86,8 +86,8 @@ class PooledConnection(psycopg.Connection[Any]):
     _kept: psycopg.Cursor[Any] | None = None
 
     def kept_cursor(self) -> psycopg.Cursor[Any]:
-        """The cursor kept for `Tx.count`: used by one transaction at a time, as the
-        connection is, and never closed before the connection."""
+        """The cursor kept for `Tx.count` and `Tx.tuples`: used by one transaction at a
+        time, as the connection is, and never closed before the connection."""
         if self._kept is None:
             self._kept = self.cursor()
         return self._kept
@@ -107,11 +107,12 @@ class Tx:
             return cursor.fetchall()
 
     def tuples(self, name: str, params: Params | None = None) -> list[tuple[Any, ...]]:
-        """`rows` as tuples, in the statement's column order: for the hot path, where making
-        a dict of each row costs more than reading it."""
-        with self.connection.cursor() as cursor:
-            cursor.execute(sql(name), params)
-            return cursor.fetchall()
+        """`rows` as tuples, in the statement's column order, on the cursor a pooled
+        connection keeps (see `count`): for the hot path, where making a dict of each row,
+        and a cursor for each statement, cost more than reading the rows."""
+        cursor = self._kept_cursor()
+        cursor.execute(sql(name), params)
+        return cursor.fetchall()
 
     @contextlib.contextmanager
     def pipeline(self) -> Iterator[None]:
@@ -148,13 +149,15 @@ class Tx:
         """Execute a statement run again and again with many parameters (a single enqueue)
         on the cursor its pooled connection keeps; the number of rows it returned.
         `statement`: a variant of the file's text to run instead of it."""
-        connection = self.connection
-        if isinstance(connection, PooledConnection):
-            cursor = connection.kept_cursor()
-        else:  # the caller's own connection (transactional enqueue)
-            cursor = connection.cursor()
+        cursor = self._kept_cursor()
         cursor.execute(sql(name) if statement is None else statement, params)
         return cursor.rowcount
+
+    def _kept_cursor(self) -> psycopg.Cursor[Any]:
+        connection = self.connection
+        if isinstance(connection, PooledConnection):
+            return connection.kept_cursor()
+        return connection.cursor()  # the caller's own connection (transactional enqueue)
 
     def script(self, text: str) -> None:
         """Execute several statements at once (a migration file); no parameters."""

@@ -86,14 +86,27 @@ def claim_head(tx: Tx, request: ClaimRequest) -> Head:
         return Head(claims, _rest(request, claims, None) if more else None)
     if offer.free <= 0:
         return Head([], None)
-    found = tx.rows(
-        "claim_window", {**params, "free": offer.free, "unknown_need": offer.unknown_need}
-    )
-    claims = [rows.claim(row) for row in found if row["lease_token"] is not None]
+    claims, line = _window(tx, params, offer)
     rest = _rest_of_offer(offer, claims)
-    if len(claims) in (request.limit, len(found)) or rest.free <= 0:
+    if not line or len(claims) == request.limit or rest.free <= 0:
         return Head(claims, None)
     return Head(claims, _rest(request, claims, rest))
+
+
+def _window(tx: Tx, params: dict[str, Any], offer: MemoryOffer) -> tuple[list[Claim], list[InLine]]:
+    """Run `claim_window`: the jobs it claimed, and those it locked and left, in line order."""
+    found = tx.tuples(
+        "claim_window", {**params, "free": offer.free, "unknown_need": offer.unknown_need}
+    )
+    claims: list[Claim] = []
+    line: list[InLine] = []
+    for row in found:
+        job = rows.window(row)
+        if isinstance(job, Claim):
+            claims.append(job)
+        else:
+            line.append(job)
+    return claims, line
 
 
 def _rest(request: ClaimRequest, claims: list[Claim], memory: MemoryOffer | None) -> ClaimRequest:
@@ -137,19 +150,16 @@ def _claim_window(tx: Tx, params: dict[str, Any], request: ClaimRequest) -> list
     assert offer is not None
     if offer.free <= 0:
         return []
-    found = tx.rows(
-        "claim_window", {**params, "free": offer.free, "unknown_need": offer.unknown_need}
-    )
-    claims = [rows.claim(row) for row in found if row["lease_token"] is not None]
+    claims, line = _window(tx, params, offer)
     if len(claims) == request.limit:
         return claims
+    found = len(claims) + len(line)
     rest = _rest_of_offer(offer, claims)
-    line = [rows.in_line(row) for row in found if row["lease_token"] is None]
     held = _slots_held(tx, line, request) if request.limits else None
     choice = fitting.choose(line, request.limit - len(claims), rest, request.limits, held)
     claims += _take(tx, params, choice.taken)
     wanted = request.limit - len(claims)
-    if wanted > 0 and len(found) == request.limit and choice.rest.free > 0:
+    if wanted > 0 and found == request.limit and choice.rest.free > 0:
         claims += _claim_fitting(tx, params, wanted, choice.rest)
     return claims
 

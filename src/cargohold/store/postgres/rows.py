@@ -126,6 +126,30 @@ def in_line(row: dict[str, Any]) -> InLine:
     return InLine(row["id"], row["need"], refs_of(row["limits"]))
 
 
+def window(row: tuple[Any, ...]) -> Claim | InLine:
+    """A row of `claim_window`, in its column order: a claim if the statement claimed it (it
+    has a lease token), else a job it locked and left."""
+    (job_id, limits, need, task, queue, args, attempt, max_attempts, crashes, memory_kills,
+     lease_token, timeout, rates) = row  # fmt: skip
+    if lease_token is None:
+        return InLine(job_id, need, refs_of(limits))
+    return Claim(
+        job_id,
+        task,
+        queue,
+        args,
+        attempt,
+        max_attempts,
+        crashes,
+        memory_kills,
+        lease_token,
+        timeout,
+        need,
+        refs_of(limits),
+        refs_of(rates),
+    )
+
+
 event = rowmaps.event
 
 
