@@ -12,7 +12,10 @@ acked AS (
                 %(lease_tokens)s::text[],
                 %(peak_memories)s::bigint[],
                 %(reasons)s::text[]) AS a (job_id, lease_token, peak_memory, reason)
-    WHERE jobs.id = a.job_id AND jobs.lease_token = a.lease_token AND jobs.state = 'running'
+    -- Only the jobs named, by their key (see ack_succeeded.sql).
+    WHERE jobs.id = ANY(%(job_ids)s::text[])
+      AND jobs.id = a.job_id AND jobs.lease_token = a.lease_token
+      AND CASE WHEN jobs.state = 'running' THEN true END
     RETURNING jobs.id, jobs.state, jobs.attempt, jobs.queue, jobs.task, jobs.started_at,
               a.lease_token, a.reason
 ),
