@@ -12,6 +12,7 @@ from cargohold.errors import (
     JobNotFoundError,
     WaitTimeoutError,
 )
+from cargohold.payload import storable_text
 from cargohold.records import Event, JobRecord, NewJob
 from cargohold.states import JobState
 
@@ -121,6 +122,7 @@ class Job(Generic[R]):
         Returns False if it had already finished."""
         if self.refresh().state.is_terminal:
             return False
+        reason = storable_text(reason)
         self._known = record = self._store.cancel(self.id, reason, self._store.now())
         return record.state == JobState.CANCELLED or record.cancel_requested
 

@@ -64,6 +64,15 @@ def test_enqueue_status_jobs_cancel_retry(env: dict[str, str]) -> None:
     assert json.loads(stats.stdout)["queues"]["default"]["queued"] == 1
 
 
+def test_a_cancel_reason_that_is_not_utf8_is_kept_escaped(env: dict[str, str]) -> None:
+    job = json.loads(cargohold(env, "enqueue", "add", "--args", "[1, 2]", "--json").stdout)
+    # An argument's bytes that are not UTF-8 reach Python as lone surrogates.
+    cancelled = cargohold(env, "cancel", job["id"], "--reason", "caf\udce9")
+    assert cancelled.returncode == 0, cancelled.stderr
+    status = cargohold(env, "status", job["id"])
+    assert "caf\\udce9" in status.stdout
+
+
 def test_worker_runs_jobs_enqueued_from_the_cli(env: dict[str, str], tmp_path: Path) -> None:
     job = json.loads(cargohold(env, "enqueue", "add", "--args", "[20, 22]", "--json").stdout)
     worker = subprocess.Popen(

@@ -51,3 +51,11 @@ def test_outcomes_with_unstorable_text_are_persisted_escaped(app: App) -> None:
     assert "returned a string that is not valid Unicode" in (returned.error or "")
     assert fine.state == JobState.SUCCEEDED and fine.result == "fine"
     assert fine.record.progress_message == "half\\x00way \\udce9"
+
+
+def test_a_cancel_reason_with_unstorable_text_is_kept_escaped(app: App) -> None:
+    job = app.tasks["awkward"].enqueue("fine")
+    assert job.cancel("stop\x00 caf\udce9")
+    assert job.state == JobState.CANCELLED
+    [cancelled] = [event for event in job.events() if event.kind == "cancelled"]
+    assert cancelled.reason == "stop\\x00 caf\\udce9"

@@ -21,6 +21,7 @@ from cargohold.cli.output import (
 )
 from cargohold.errors import ConfigurationError, InvalidTransitionError, JobNotFoundError
 from cargohold.line import Place, place_in_line
+from cargohold.payload import storable_text
 from cargohold.records import JobFilter, JobRecord, TaskStats, WorkerInfo
 from cargohold.settings import DEFAULT_STORE, Settings, describe, env_var
 from cargohold.states import JobState
@@ -215,7 +216,7 @@ def cancel(options: argparse.Namespace) -> int:
     if before.state.is_terminal:
         print(f"{before.id} had already finished: {before.state}")
         return 1
-    after = store.cancel(before.id, options.reason, store.now())
+    after = store.cancel(before.id, storable_text(options.reason), store.now())
     if after.state == JobState.CANCELLED:
         print(f"{after.id} cancelled")
     else:
