@@ -8,8 +8,8 @@ import signal
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,30 +26,47 @@ JOBS = 300
 
 
 @contextmanager
-def commits_held(store_url: str, *, at_most: float = 30.0) -> Iterator[None]:
-    """No transaction of the store can commit meanwhile: another connection holds its write
-    lock (readers go on). For `at_most` seconds, so that a worker stuck on the lock fails
-    the test instead of hanging it."""
+def held_by_a_thread(
+    take: Callable[[], Callable[[], None]], what: str, at_most: float
+) -> Iterator[None]:
+    """Run `take()` on a thread of its own, which holds what it took until the block ends,
+    then calls the function `take` returned to let go. For `at_most` seconds at most, so
+    that a worker stuck on the lock fails the test instead of hanging it."""
     locked, release = threading.Event(), threading.Event()
 
     def hold() -> None:
-        blocker = sqlite3.connect(database_path(store_url), isolation_level=None)
+        let_go = take()
         try:
-            blocker.execute("BEGIN IMMEDIATE")
             locked.set()
             release.wait(at_most)
-            blocker.execute("ROLLBACK")
         finally:
-            blocker.close()
+            let_go()
 
     holder = threading.Thread(target=hold)
     holder.start()
     try:
-        assert locked.wait(10), "could not take the store's write lock"
+        assert locked.wait(10), f"could not take {what}"
         yield
     finally:
         release.set()
         holder.join()
+
+
+def commits_held(store_url: str, *, at_most: float = 30.0) -> AbstractContextManager[None]:
+    """No transaction of the store can commit meanwhile: another connection holds its write
+    lock (readers go on)."""
+
+    def take() -> Callable[[], None]:
+        blocker = sqlite3.connect(database_path(store_url), isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+
+        def let_go() -> None:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+
+        return let_go
+
+    return held_by_a_thread(take, "the store's write lock", at_most)
 
 
 def count(app: App, state: JobState) -> int:
@@ -132,30 +149,24 @@ def test_a_worker_killed_with_outcomes_waiting_for_their_commit_loses_none(
     assert {run.job_id for run in ledger.runs()} == ids
 
 
-@contextmanager
-def task_stats_locked(store_url: str, task: str, *, at_most: float = 30.0) -> Iterator[None]:
-    """Outcomes of `task` cannot be persisted meanwhile (for `at_most` seconds, so that a
-    worker stuck on the lock fails the test instead of hanging it): another session holds
-    its statistics' row, which persisting a success updates (claims only read it)."""
+def task_stats_locked(
+    store_url: str, task: str, *, at_most: float = 30.0
+) -> AbstractContextManager[None]:
+    """Outcomes of `task` cannot be persisted meanwhile: another session holds its
+    statistics' row, which persisting a success updates (claims only read it)."""
     import psycopg
 
-    locked, release = threading.Event(), threading.Event()
+    def take() -> Callable[[], None]:
+        blocker = psycopg.connect(store_url)
+        blocker.execute("SELECT 1 FROM task_stats WHERE task = %s FOR UPDATE", [task])
 
-    def hold() -> None:
-        with psycopg.connect(store_url) as blocker:
-            blocker.execute("SELECT 1 FROM task_stats WHERE task = %s FOR UPDATE", [task])
-            locked.set()
-            release.wait(at_most)
+        def let_go() -> None:
             blocker.rollback()
+            blocker.close()
 
-    holder = threading.Thread(target=hold)
-    holder.start()
-    try:
-        assert locked.wait(10), "could not lock the task's statistics"
-        yield
-    finally:
-        release.set()
-        holder.join()
+        return let_go
+
+    return held_by_a_thread(take, "a lock on the task's statistics", at_most)
 
 
 def test_postgres_claims_go_on_while_outcomes_commit(postgres_url: str) -> None:

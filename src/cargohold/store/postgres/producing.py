@@ -15,7 +15,7 @@ from psycopg import pq
 
 from cargohold.errors import ConfigurationError, QueueFullError, StoreError
 from cargohold.records import Enqueued, NewJob
-from cargohold.store.flow import refs_json
+from cargohold.store.flow import enqueue_params, refs_json
 from cargohold.store.joined import describe
 from cargohold.store.postgres.database import Database, Row, Sent, Tx, sql
 
@@ -82,29 +82,9 @@ def _enqueue_one(tx: Tx, job: NewJob, now: float) -> Enqueued:
     when it cannot conflict (as `_insert` does)."""
     fresh = not tx.commit_unknown and job.key is None
     statement = _fresh_insert("enqueue_one") if fresh else None
-    if tx.count("enqueue_one", _one_job(job, now), statement=statement):
+    if tx.count("enqueue_one", enqueue_params(job, now), statement=statement):
         return Enqueued(job.id, created=True)
     return _holder(tx, job)
-
-
-def _one_job(job: NewJob, now: float) -> dict[str, Any]:
-    """The parameters of enqueue_one.sql."""
-    return {
-        "id": job.id,
-        "task": job.task,
-        "queue": job.queue,
-        "priority": job.priority,
-        "args": job.args,
-        "key": job.key,
-        "max_attempts": job.max_attempts,
-        "run_at": now if job.run_at is None else job.run_at,
-        "now": now,
-        "timeout": job.timeout,
-        "memory": job.memory,
-        "limits": refs_json(job.limits),
-        "rates": refs_json(job.rates),
-        "wait_timeout": job.wait_timeout,
-    }
 
 
 def one_write(jobs: Sequence[NewJob]) -> bool:

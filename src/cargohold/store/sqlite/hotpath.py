@@ -111,6 +111,8 @@ class SQLiteHotPath(SQLiteConnection):
             claims = [_claim(row) for row in connection.execute(sql, params)]
             if limits and len(claims) < limit:
                 claims += self._claim_fitting(connection, params, limit - len(claims), None)
+        if not claims:
+            return claims
         connection.executemany(
             _sql("insert_event"),
             [
@@ -210,9 +212,11 @@ class SQLiteHotPath(SQLiteConnection):
     def _ack(
         self, connection: sqlite3.Connection, worker_id: str, acks: Sequence[Ack], now: float
     ) -> list[bool]:
-        if acks:  # an attempt's end, whatever it was, frees the slots it held
-            tokens = json.dumps([ack.lease_token for ack in acks])
-            connection.execute(_sql("slot_release"), {"tokens": tokens})
+        if not acks:
+            return []
+        # An attempt's end, whatever it was, frees the slots it held.
+        tokens = json.dumps([ack.lease_token for ack in acks])
+        connection.execute(_sql("slot_release"), {"tokens": tokens})
         accepted = []
         events: list[dict[str, Any]] = []
         learned: dict[str, list[tuple[int | None, float]]] = {}

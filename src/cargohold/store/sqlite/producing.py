@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from cargohold.records import Enqueued, NewJob
 from cargohold.states import JobState
-from cargohold.store.flow import refs_json
+from cargohold.store.flow import enqueue_params
 from cargohold.store.sqlite.connection import SQLiteConnection
 from cargohold.store.sqlite.connection import sql as _sql
 from cargohold.store.sqlite.events import insert_event
@@ -47,26 +47,7 @@ class SQLiteProducing(SQLiteConnection):
                 if existing is not None:  # its key is taken: the queue's depth does not matter
                     results.append(existing)
                     continue
-            run_at = now if job.run_at is None else job.run_at
-            row = cursor.execute(
-                _sql("enqueue"),
-                {
-                    "id": job.id,
-                    "task": job.task,
-                    "queue": job.queue,
-                    "priority": job.priority,
-                    "args": job.args,
-                    "key": job.key,
-                    "max_attempts": job.max_attempts,
-                    "run_at": run_at,
-                    "now": now,
-                    "timeout": job.timeout,
-                    "memory": job.memory,
-                    "limits": refs_json(job.limits),
-                    "rates": refs_json(job.rates),
-                    "wait_timeout": job.wait_timeout,
-                },
-            ).fetchone()
+            row = cursor.execute(_sql("enqueue"), enqueue_params(job, now)).fetchone()
             if row is None:
                 existing = cursor.execute(_sql("find_key"), {"key": job.key}).fetchone()
                 results.append(Enqueued(existing["id"], created=False))
