@@ -1,0 +1,191 @@
+"""Where an idle worker's latency goes: the median time of each step from `enqueue()` to
+the start of the job, for one real worker (`--concurrency 2`) woken by jobs sent one at a
+time, a random 10-30 ms apart (the benchmark's idle-latency method).
+
+Every process on the way writes a line (wall-clock time, step) to one file as it passes a
+step: the producer around `enqueue()`, the supervisor when its wait ends, around its claim's
+store transaction and as it sends the job to a runner, and the runner when it receives the
+job and when the task's body starts. Each step's figure is the median over the jobs of the
+time from the step before it.
+
+    .venv/bin/python bench/latency_steps.py [--store postgres|sqlite] [--jobs 300]
+
+The marks themselves cost a few microseconds each (a file opened, written and closed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ADMIN_URL = os.environ.get("CARGOHOLD_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+DATABASE = "bench_latency_steps"
+ROOT = Path(__file__).resolve().parent.parent
+URL_ENV = "CARGOHOLD_BENCH_STEPS_URL"
+MARKS_ENV = "CARGOHOLD_BENCH_STEPS_MARKS"
+SKIPPED = 10
+"""Jobs left out of the figures at the start (the worker and its connections warm up)."""
+STEPS = [
+    "enqueue",
+    "enqueued",
+    "woken",
+    "claim sent",
+    "claim back",
+    "job sent",
+    "job received",
+    "task started",
+]
+"""The steps, in the order a job passes them."""
+
+
+def mark(step: str) -> None:
+    descriptor = os.open(os.environ[MARKS_ENV], os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    try:
+        os.write(descriptor, f"{time.time()!r} {step}\n".encode())
+    finally:
+        os.close(descriptor)
+
+
+def marked_after(function: Callable[..., Any], step: str) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        result = function(*args, **kwargs)
+        mark(step)
+        return result
+
+    return wrapper
+
+
+def marked_before(function: Callable[..., Any], step: str) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        mark(step)
+        return function(*args, **kwargs)
+
+    return wrapper
+
+
+def install_marks() -> None:
+    """Wrap the worker's functions at each step (runners are forked: they inherit these)."""
+    from cargohold.worker import runner, runners, supervisor, waiting
+
+    waiting.Waiter.wait = marked_after(waiting.Waiter.wait, "woken")  # type: ignore[method-assign]
+    claim = supervisor.Supervisor._persist_and_claim
+    claim = marked_after(marked_before(claim, "claim sent"), "claim back")
+    supervisor.Supervisor._persist_and_claim = claim  # type: ignore[method-assign]
+    runners.Runner.send = marked_before(runners.Runner.send, "job sent")  # type: ignore[method-assign]
+    runner.run_job = marked_before(runner.run_job, "job received")
+
+
+def make_app() -> Any:
+    from cargohold import App
+
+    app = App(store=os.environ[URL_ENV])
+
+    @app.task
+    def stamp() -> None:
+        mark("task started")
+
+    return app
+
+
+if os.environ.get(URL_ENV):
+    app = make_app()
+    """What the worker runs: `python -m bench.latency_steps worker`."""
+
+
+def produce(app: Any, jobs: int) -> None:
+    stamp = app.tasks["stamp"]
+    for _ in range(jobs):
+        time.sleep(random.uniform(0.01, 0.03))
+        mark("enqueue")
+        stamp.enqueue()
+        mark("enqueued")
+    time.sleep(0.5)
+
+
+def figures(marks_path: Path) -> dict[str, list[float]]:
+    """Milliseconds from the step before, per step, over the jobs."""
+    marks = sorted(
+        (float(at), step.strip())
+        for at, step in (line.split(" ", 1) for line in marks_path.read_text().splitlines())
+    )
+    jobs: list[dict[str, float]] = []
+    for at, step in marks:
+        if step == "enqueue":
+            jobs.append({})
+        if jobs and step not in jobs[-1]:
+            jobs[-1][step] = at
+    steps: dict[str, list[float]] = {step: [] for step in STEPS[1:]}
+    steps["in all"] = []
+    for job in jobs[SKIPPED:]:
+        if not all(step in job for step in STEPS):
+            continue
+        for before, step in itertools.pairwise(STEPS):
+            steps[step].append((job[step] - job[before]) * 1000)
+        steps["in all"].append((job["task started"] - job["enqueue"]) * 1000)
+    return steps
+
+
+def run(store: str, jobs: int, scratch: Path) -> dict[str, list[float]]:
+    import psycopg
+
+    marks_path = scratch / "marks"
+    if store == "postgres":
+        url = ADMIN_URL.rsplit("/", 1)[0] + "/" + DATABASE
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
+            admin.execute(f"CREATE DATABASE {DATABASE}")
+    else:
+        url = f"sqlite:///{scratch / 'jobs.db'}"
+    env = {**os.environ, URL_ENV: url, MARKS_ENV: str(marks_path), "PYTHONPATH": str(ROOT)}
+    os.environ.update({URL_ENV: url, MARKS_ENV: str(marks_path)})
+    app = make_app()
+    app.store.migrate()
+    worker = subprocess.Popen(
+        [sys.executable, "-c", WORKER, "--concurrency", "2"], env=env, cwd=ROOT
+    )
+    try:
+        time.sleep(2)  # the worker starts and begins to LISTEN
+        produce(app, jobs)
+    finally:
+        worker.terminate()
+        worker.wait(30)
+        app.close()
+        if store == "postgres":
+            with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+    return figures(marks_path)
+
+
+WORKER = (
+    "import sys; from bench import latency_steps as s; s.install_marks(); "
+    "from cargohold.cli.main import main; "
+    "sys.exit(main(['worker', 'bench.latency_steps:app', *sys.argv[1:]]))"
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--store", choices=["postgres", "sqlite"], default="postgres")
+    parser.add_argument("--jobs", type=int, default=300)
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="cargohold-steps-") as scratch:
+        steps = run(options.store, options.jobs, Path(scratch))
+    print(f"{options.store}: {len(steps['in all'])} jobs, milliseconds (median, p90)")
+    for step, times in steps.items():
+        if times:
+            p90 = statistics.quantiles(times, n=10)[-1] if len(times) > 1 else times[0]
+            print(f"  {step:>14}  {statistics.median(times):7.3f}  {p90:7.3f}")
+
+
+if __name__ == "__main__":
+    main()
