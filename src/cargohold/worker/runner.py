@@ -22,7 +22,7 @@ from cargohold.errors import PayloadError, UnknownTaskError
 from cargohold.memory.usage import PeakMeter, volunteer_for_oom_kill
 from cargohold.payload import decode_arguments, encode_result, storable_text
 from cargohold.signals import Cancel, Fail, Retry, Snooze
-from cargohold.worker.messages import STOP, ProgressReport, RunJob, RunReport
+from cargohold.worker.messages import STOP, ProgressReport, RunJob, RunReport, read_jobs
 
 if TYPE_CHECKING:
     from cargohold.app import App
@@ -83,8 +83,8 @@ def runner_main(app: App, connection: Connection, parent_pid: int) -> None:
             return
         if message is STOP:
             return
-        # One job, or a list of quick jobs sent ahead to run one after the other.
-        jobs = message if isinstance(message, list) else [message]
+        # One job, or quick jobs sent ahead to run one after the other.
+        jobs = read_jobs(message)
         for index, job in enumerate(jobs):
             meter.start(right_after=index > 0)
             report = run_job(app, job, send_progress)

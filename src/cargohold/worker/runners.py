@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from cargohold.errors import WorkerError
 from cargohold.records import Claim
 from cargohold.worker.memory_control import MemoryControl, RunnerMemory
-from cargohold.worker.messages import STOP, RunJob
+from cargohold.worker.messages import STOP, RunJobFields
 from cargohold.worker.runner import READY, RUNNER_ENV, runner_main
 
 if TYPE_CHECKING:
@@ -188,7 +188,7 @@ class Runner:
     def send(self, claim: Claim, now: float, reservation: int) -> None:
         deadline = None if claim.timeout is None else now + claim.timeout
         self.current = Running(claim, now, deadline, reservation, time.monotonic())
-        self._send(_run_job(claim))
+        self._send([_run_job(claim)])
 
     def send_following(self, claims: list[Claim], now: float) -> None:
         """Send jobs (each allowed by `can_follow`) in one message."""
@@ -205,7 +205,7 @@ class Runner:
             following.started_at, following.began = now, time.monotonic()
         self.current = following
 
-    def _send(self, message: RunJob | list[RunJob]) -> None:
+    def _send(self, message: list[RunJobFields]) -> None:
         # Plain pickle: lighter than the pickler `Connection.send` builds for each message.
         self.connection.send_bytes(pickle.dumps(message))
 
@@ -235,8 +235,9 @@ class Runner:
         return f"runner process {self.pid} exited with status {code}"
 
 
-def _run_job(claim: Claim) -> RunJob:
-    return RunJob(
+def _run_job(claim: Claim) -> RunJobFields:
+    """The `RunJob` of `claim`, as it is sent (see `messages`)."""
+    return (
         claim.id,
         claim.task,
         claim.queue,
