@@ -236,7 +236,7 @@ def _postgres_nodes(
     ):
         if before is not None:
             connection.execute(before)
-        if name.startswith("claim"):
+        if name.startswith("claim") or name == "head_need":  # on a claim's connection
             connection.execute(statement("cargohold.store.postgres", "claim_settings"))
         connection.execute(f"SET LOCAL plan_cache_mode = {plan_cache_mode}")
         [(measured,)] = connection.execute(
@@ -246,7 +246,7 @@ def _postgres_nodes(
 
 
 @pytest.mark.parametrize("plan_cache_mode", ["force_custom_plan", "force_generic_plan"])
-@pytest.mark.parametrize("name", [*CLAIMS, "claim_window"])
+@pytest.mark.parametrize("name", [*CLAIMS, "claim_window", "head_need"])
 def test_postgres_claim_uses_the_ready_index(
     postgres_plan_url: str, name: str, plan_cache_mode: str
 ) -> None:

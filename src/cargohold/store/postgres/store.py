@@ -193,7 +193,11 @@ class PostgresStore(PostgresAdmin, PostgresReading, PostgresWorkers, PostgresFlo
             "now": now,
             "overhead": RUNNER_OVERHEAD,
         }
-        found = self._read("head_need", params)
+        # On a claim's connection: its settings keep the planner reading the line in order
+        # from its index, as a claim does, however old the statistics (claim_session.sql).
+        found = self._claiming_database().transaction(
+            lambda tx: tx.rows("head_need", params), what="head_need"
+        )
         return (found[0]["id"], found[0]["need"]) if found else None
 
     def heartbeat(
