@@ -8,17 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench import latency_steps
+
 REPO = Path(__file__).resolve().parents[2]
-STEPS = (
-    "enqueued",
-    "woken",
-    "claim sent",
-    "claim back",
-    "job sent",
-    "job received",
-    "task started",
-    "in all",
-)
+STEPS = (*latency_steps.STEPS[1:], "in all")
 
 
 def test_each_step_from_enqueue_to_start_gets_a_figure() -> None:

@@ -203,14 +203,10 @@ def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _postgres_plan(
-    url: str,
-    name: str,
-    plan_cache_mode: str,
-    params: dict[str, Any] | None = None,
-    before: str | None = None,
+    url: str, name: str, plan_cache_mode: str, params: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:
     """The plan nodes on `jobs` of the statement `name` (see `_postgres_nodes`)."""
-    nodes = _postgres_nodes(url, name, plan_cache_mode, params, before)
+    nodes = _postgres_nodes(url, name, plan_cache_mode, params)
     return [n for n in nodes if n.get("Relation Name") == "jobs"]
 
 
