@@ -99,7 +99,7 @@ def make_app() -> Any:
 
 if os.environ.get(URL_ENV):
     app = make_app()
-    """What the worker runs: `python -m bench.latency_steps worker`."""
+    """What the worker runs (`WORKER`)."""
 
 
 def produce(app: Any, jobs: int) -> None:
@@ -146,8 +146,8 @@ def run(store: str, jobs: int, scratch: Path) -> dict[str, list[float]]:
             admin.execute(f"CREATE DATABASE {DATABASE}")
     else:
         url = f"sqlite:///{scratch / 'jobs.db'}"
-    env = {**os.environ, URL_ENV: url, MARKS_ENV: str(marks_path), "PYTHONPATH": str(ROOT)}
     os.environ.update({URL_ENV: url, MARKS_ENV: str(marks_path)})
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     app = make_app()
     app.store.migrate()
     worker = subprocess.Popen(
@@ -158,7 +158,11 @@ def run(store: str, jobs: int, scratch: Path) -> dict[str, list[float]]:
         produce(app, jobs)
     finally:
         worker.terminate()
-        worker.wait(30)
+        try:
+            worker.wait(30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
         app.close()
         if store == "postgres":
             with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
