@@ -19,6 +19,8 @@ POLL = 0.01
 """Seconds between two reads of the store or broker while waiting for a drain."""
 CHUNK = 10_000
 """Jobs per bulk call when filling a backlog."""
+TOGETHER_HOLD = 0.5
+"""Seconds each warm-up `hold` job keeps its worker process busy."""
 
 
 class Driver:
@@ -108,8 +110,12 @@ class Driver:
             "end_left": last_left,
         }
 
-    def settle(self, n: int, timeout: float) -> float:
-        """Enqueue `n` no-op jobs and wait until they are done (warm-up before memory)."""
+    def settle(self, n: int, timeout: float, together: int = 0) -> float:
+        """Warm-up before memory: enqueue `together` jobs of the `hold` task, which run at
+        the same time and so make a worker that starts its processes when there is work for
+        them start `together` of them, then `n` no-op jobs; wait until they are done."""
+        for _ in range(together):
+            self.adapter.enqueue("hold", [TOGETHER_HOLD])
         for _ in range(n):
             self.adapter.enqueue("noop", [])
         return self.drain(timeout)["end_left"]

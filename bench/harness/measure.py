@@ -13,6 +13,9 @@ from bench.harness.processes import BenchError, Driver, Owned, pss_kib, wait_for
 from bench.harness.stats import percentile, steady_rate
 from bench.peers.common import LedgerReader
 
+WORKER_PROCESSES = 2
+"""The worker processes (or runners) of every system measured idle: its workers' setting."""
+
 
 @dataclass(frozen=True)
 class BurstPlan:
@@ -76,8 +79,11 @@ class Session:
         results: Results,
         label: str,
         python: str,
+        processes_on_demand: bool = False,
     ) -> None:
         self.driver = driver
+        self.processes_on_demand = processes_on_demand
+        """See `Peer.processes_on_demand`."""
         self.python = python
         """The system's interpreter (the repo's virtualenv, or bench/.peers-venv)."""
         self.worker_argv = worker_argv
@@ -134,12 +140,17 @@ def idle_memory_and_latency(session: Session) -> None:
     latency of jobs sent one at a time."""
     plan, driver, results = session.plan, session.driver, session.results
     driver.call("setup")
-    session.fresh_ledger()
     worker = session.start_worker()
     try:
-        left = driver.call("settle", n=plan.warmup_jobs, timeout=plan.startup_timeout)
+        # A worker that starts its processes on demand (cargohold's runners) is measured
+        # with all of them started, as the peers' are: jobs held together start them.
+        together = WORKER_PROCESSES if session.processes_on_demand else 0
+        left = driver.call(
+            "settle", n=plan.warmup_jobs, timeout=plan.startup_timeout, together=together
+        )
         if left:
             raise BenchError(f"warm-up: {left} jobs not done after {plan.startup_timeout:g}s")
+        session.fresh_ledger()  # without the warm-up's lines
         time.sleep(1.0)
         pids = worker.tree()
         pss, rss = pss_kib(pids)

@@ -34,7 +34,10 @@ Redis database number of the benchmark's own.
   the enqueue call.
 - **Idle worker memory**: after start-up and a few jobs, one second idle, the PSS (and RSS)
   of the worker's whole process tree summed from `/proc/PID/smaps_rollup`. PSS divides shared
-  pages between the processes that share them, so forked workers are not counted twice.
+  pages between the processes that share them, so forked workers are not counted twice. A
+  worker that starts its processes when there is work for them (cargohold's runners) is
+  first given two jobs that run together, so that it is measured with both started, as a
+  peer's prefork pool is (the JSON keeps the count of processes measured).
 - **Backlog scaling**: the queue is filled with B `stamp` jobs (through the bulk API, else one
   call at a time; a backlog that would take longer than the run's prefill budget to fill, at
   the enqueue rate measured earlier in the run, is left out with a note), the

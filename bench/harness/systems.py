@@ -82,6 +82,7 @@ class System:
                     results=self.results,
                     label=label,
                     python=self.python,
+                    processes_on_demand=self.peer.processes_on_demand,
                 )
                 self.worker_argv = session.worker_argv
                 for step in steps:

@@ -25,6 +25,9 @@ class Peer:
     burst_workers: str | None = None
     """The worker's own default settings, with which it runs the memory burst, for the report;
     None for a system the burst does not run."""
+    processes_on_demand: bool = False
+    """Its worker starts its processes when there is work for them; its adapter defines a
+    `hold(seconds)` task of small, declared memory, whose jobs held together start them."""
 
     @property
     def is_cargohold(self) -> bool:
@@ -41,8 +44,17 @@ PEERS: tuple[Peer, ...] = (
         CARGOHOLD_WORKERS,
         "cargohold",
         burst_workers="defaults: runners admitted by memory, a cgroup per runner",
+        processes_on_demand=True,
     ),
-    Peer("cargohold-postgres", "cargohold_peer", "postgres", True, CARGOHOLD_WORKERS, "cargohold"),
+    Peer(
+        "cargohold-postgres",
+        "cargohold_peer",
+        "postgres",
+        True,
+        CARGOHOLD_WORKERS,
+        "cargohold",
+        processes_on_demand=True,
+    ),
     Peer("huey-sqlite", "huey_peer", "sqlite", False, "2 worker processes", "huey"),
     Peer("huey-redis", "huey_peer", "redis", False, "2 worker processes", "huey"),
     Peer("huey-pg", "huey_peer", "postgres", False, "2 worker processes", "huey"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,10 @@ def make_app() -> App:
     @app.task
     def burst(mib: int, hold: float) -> None:
         common.burst(mib, hold)
+
+    @app.task(memory="1MiB")
+    def hold(seconds: float) -> None:
+        time.sleep(seconds)
 
     return app
 

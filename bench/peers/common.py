@@ -15,6 +15,9 @@ A system that runs the memory burst (its peer has `burst_workers`) also defines 
 
     default_worker_command(python)   argv of its worker with the system's own defaults
 
+A system whose worker starts its processes on demand (its peer has `processes_on_demand`)
+defines a `hold(seconds)` task that sleeps, with a small memory need declared up front.
+
 Only the standard library here: it is imported by both interpreters.
 """
 

@@ -47,6 +47,7 @@ def test_smoke_run_measures_cargohold_on_sqlite_and_writes_its_report(tmp_path: 
         assert len(runs[name]) == 1 and runs[name][0] > 0, name
     assert 0 < runs["latency_p50"][0] <= runs["latency_p99"][0]
     assert 5 < runs["memory_pss"][0] < runs["memory_rss"][0]
+    assert entry["raw"]["memory_processes"] == [3]  # measured with both runners started
     assert len(entry["raw"]["latency_ms"][0]) == 10
     # (with the machine's floors for the idle path, at the start and at the end)
     for moment in ("floors_at_start", "floors_at_end"):
