@@ -37,7 +37,7 @@ def test_a_wake_up_heard_while_a_claim_is_in_flight_is_not_lost(tmp_path: Path) 
         # When it ran one more job, and persists its outcome with a claim that finds the
         # queue empty, and a producer's wake-up comes while that transaction waits
         noop.enqueue()
-        while supervisor.unpersisted == 0:
+        while not (supervisor.running_jobs or supervisor.unpersisted):  # claimed
             supervisor.step(max_wait=0.05)
         with commits_held(store_url):
             lane = supervisor._outcomes_lane

@@ -452,10 +452,14 @@ class Supervisor:
 
     def _acks_due(self, claiming: bool) -> bool:
         """Outcomes are persisted at once, except quick jobs' which are grouped (a few
-        milliseconds at most) so that one commit covers many."""
+        milliseconds at most) so that one commit covers many. Once nothing runs or waits,
+        no other outcome is coming to share the commit: waiting would only delay them, and
+        leave the commit in flight when a producer's next job wakes the worker."""
         if not self._acks:
             return False
         if not claiming or not self.pace.quick or len(self._acks) >= ACK_GROUP:
+            return True
+        if not self.pool.busy and not self.line:
             return True
         return time.monotonic() - self._oldest_ack >= ACK_DELAY
 
