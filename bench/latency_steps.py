@@ -6,7 +6,8 @@ Every process on the way writes a line (wall-clock time, step) to one file as it
 step: the producer around `enqueue()`, the supervisor when its wait ends, around its claim's
 store transaction and as it sends the job to a runner, and the runner when it receives the
 job and when the task's body starts. Each step's figure is the median over the jobs of the
-time from the step before it.
+time from the step before it. Jobs claimed by the worker and jobs handed to its standing
+offer by the producer (PostgreSQL) are shown apart: the second kind has no claim step.
 
     .venv/bin/python bench/latency_steps.py [--store postgres|sqlite] [--jobs 300]
 
@@ -45,7 +46,10 @@ STEPS = [
     "job received",
     "task started",
 ]
-"""The steps, in the order a job passes them."""
+"""The steps, in the order a job claimed by the worker passes them."""
+HANDED_STEPS = [step for step in STEPS if not step.startswith("claim")]
+"""The steps of a job handed to the worker's standing offer by the producer's statement
+(PostgreSQL): it comes with the wake-up, and no claim of the worker's is on its way."""
 
 
 def mark(step: str) -> None:
@@ -112,8 +116,12 @@ def produce(app: Any, jobs: int) -> None:
     time.sleep(0.5)
 
 
-def figures(marks_path: Path) -> dict[str, list[float]]:
-    """Milliseconds from the step before, per step, over the jobs."""
+PATHS = {"claimed by the worker": STEPS, "handed over by the producer": HANDED_STEPS}
+
+
+def figures(marks_path: Path) -> dict[str, dict[str, list[float]]]:
+    """Per way a job came to the worker (`PATHS`): milliseconds from the step before, per
+    step, over the jobs that came that way."""
     marks = sorted(
         (float(at), step.strip())
         for at, step in (line.split(" ", 1) for line in marks_path.read_text().splitlines())
@@ -124,18 +132,24 @@ def figures(marks_path: Path) -> dict[str, list[float]]:
             jobs.append({})
         if jobs and step not in jobs[-1]:
             jobs[-1][step] = at
-    steps: dict[str, list[float]] = {step: [] for step in STEPS[1:]}
-    steps["in all"] = []
+    found: dict[str, dict[str, list[float]]] = {}
+    for path, steps in PATHS.items():
+        found[path] = {step: [] for step in steps[1:]}
+        found[path]["in all"] = []
     for job in jobs[SKIPPED:]:
-        if not all(step in job for step in STEPS):
+        # A claim after the job was sent is the worker's next one, not this job's.
+        claimed = job.get("claim sent", float("inf")) < job.get("job sent", float("-inf"))
+        path = "claimed by the worker" if claimed else "handed over by the producer"
+        steps = PATHS[path]
+        if not all(step in job for step in steps):
             continue
-        for before, step in itertools.pairwise(STEPS):
-            steps[step].append((job[step] - job[before]) * 1000)
-        steps["in all"].append((job["task started"] - job["enqueue"]) * 1000)
-    return steps
+        for before, step in itertools.pairwise(steps):
+            found[path][step].append((job[step] - job[before]) * 1000)
+        found[path]["in all"].append((job["task started"] - job["enqueue"]) * 1000)
+    return found
 
 
-def run(store: str, jobs: int, scratch: Path) -> dict[str, list[float]]:
+def run(store: str, jobs: int, scratch: Path) -> dict[str, dict[str, list[float]]]:
     import psycopg
 
     marks_path = scratch / "marks"
@@ -183,10 +197,13 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=300)
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cargohold-steps-") as scratch:
-        steps = run(options.store, options.jobs, Path(scratch))
-    print(f"{options.store}: {len(steps['in all'])} jobs, milliseconds (median, p90)")
-    for step, times in steps.items():
-        if times:
+        paths = run(options.store, options.jobs, Path(scratch))
+    for path, steps in paths.items():
+        if not steps["in all"]:
+            continue
+        count = len(steps["in all"])
+        print(f"{options.store}, {path}: {count} jobs, milliseconds (median, p90)")
+        for step, times in steps.items():
             p90 = statistics.quantiles(times, n=10)[-1] if len(times) > 1 else times[0]
             print(f"  {step:>14}  {statistics.median(times):7.3f}  {p90:7.3f}")
 

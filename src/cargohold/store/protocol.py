@@ -38,8 +38,9 @@ class Wakeup(Protocol):
 
     def fileno(self) -> int: ...
 
-    def drain(self) -> None:
-        """Consume pending wake-ups so the descriptor stops being readable."""
+    def drain(self) -> list[Claim]:
+        """Consume pending wake-ups so the descriptor stops being readable; return the jobs
+        that came with them, handed to the worker's standing offer (`Store.stand_offer`)."""
 
     def close(self) -> None: ...
 
@@ -211,7 +212,31 @@ class Store(FlowStore, Protocol):
         key), with their events, and the statistics of tasks it knows nothing of; return how
         many jobs were written. Importing a page twice writes it once."""
 
-    def wakeup(self) -> Wakeup | None:
-        """A wake-up channel for an idle worker, or None if the store only supports polling."""
+    def wakeup(self, worker_id: str | None = None) -> Wakeup | None:
+        """A wake-up channel for an idle worker, or None if the store only supports polling.
+        With `worker_id`, it also brings the jobs handed to that worker's standing offers."""
+
+    def stand_offer(
+        self,
+        worker_id: str,
+        queues: Sequence[str] | None,
+        memory: MemoryOffer,
+        lease: float,
+        now: float,
+        until: float,
+    ) -> str | None:
+        """An idle worker that found nothing to claim offers to run the next job: a single
+        enqueue of a job ready now, with no key, limits or rates, into one of `queues`,
+        whose need fits `memory`, is then written already claimed for the worker, and comes
+        to it through its wake-up channel (`Wakeup.drain`) instead of waiting for a claim.
+        One job at most takes an offer; a new offer replaces the worker's last one; an offer
+        not taken lapses at `until` (a dead worker's offer is taken by no job after that,
+        and a job that took it is rescued when its lease of `lease` seconds expires).
+        The offer's lease token (the job's, if one takes it), or None if this store does not
+        hand jobs over (nothing is done)."""
+
+    def withdraw_offer(self, worker_id: str, lease_token: str) -> Claim | None:
+        """Withdraw a standing offer; if a job took it already, that job, claimed for the
+        worker (also sent through the wake-up channel, where it may not have arrived)."""
 
     def close(self) -> None: ...

@@ -53,6 +53,9 @@ OTHERS_INTERVAL = 0.5
 STARVE_AFTER = 10.0
 """Seconds the first job in line may be passed by smaller ones before the worker stops
 admitting anything else until it fits."""
+OFFER_LAPSES_AFTER_POLLS = 3
+"""A standing offer lapses this many poll intervals after it was made, unless renewed (it
+is, at every poll): a dead worker's offer is taken by no job after that."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +104,12 @@ class Supervisor:
         self._next_sample = self._next_others = 0.0
         self._paused_until = 0.0
         self._blocked_head: BlockedHead | None = None
+        self._standing: str | None = None
+        """The lease token of this worker's standing offer (`Store.stand_offer`), if any."""
+        self._offers = True
+        """Whether the store hands jobs to standing offers (until it says it does not)."""
+        self._found_nothing = False
+        """The last claim found nothing, and no producer woke the worker since it began."""
         self._stopping = False
         self._stop_deadline: float | None = None
         self._waiter = Waiter(None)
@@ -128,7 +137,7 @@ class Supervisor:
             )
         )
         try:
-            self._waiter.wakeup = self.store.wakeup()
+            self._waiter.wakeup = self.store.wakeup(self.worker_id)
         except OSError as error:  # wake-ups are an optimisation: polling still finds work
             log.warning(
                 "no wake-ups from producers (%s); polling every %.1fs",
@@ -175,6 +184,11 @@ class Supervisor:
         ]
 
     @property
+    def standing_offer(self) -> str | None:
+        """The lease token of this worker's standing offer (`Store.stand_offer`), if any."""
+        return self._standing
+
+    @property
     def stopping(self) -> bool:
         """Asked to stop: it claims nothing more."""
         return self._stopping
@@ -187,6 +201,7 @@ class Supervisor:
             and not self._acks
             and not self.line
             and not self.persisting
+            and self._standing is None
         )
 
     @property
@@ -261,6 +276,8 @@ class Supervisor:
         self._started = False
         try:
             self._settle(self.store.now())
+            self._withdraw_offer()
+            self._hand_back_line("worker shut down before the job started")
         finally:
             self._hand_back_running("worker shut down before the job finished")
             self._flush(self.store.now())
@@ -282,7 +299,9 @@ class Supervisor:
             self._heartbeat(now)
         self.endings.collect(now)
         self.endings.enforce_deadlines(now)
+        self._receive_handed()
         if self._stopping:
+            self._withdraw_offer()
             self._hand_back_line("worker shut down before the job started")
             self._flush(now)
         else:
@@ -298,6 +317,7 @@ class Supervisor:
             if now >= self.flow.next_due:
                 self._settle(now)
             self.flow.tick(now)
+            self._stand_offer(now)
 
     def finish(
         self, runner: Runner, outcome: Outcome, peak: int | None = None, *, now: float = 0.0
@@ -339,10 +359,12 @@ class Supervisor:
         `rounds`) and this returns at once; a tick after one is done takes its result (a
         claim, outcomes refused)."""
         came_short = self._take_results(now, wait=self._stopping or not claim)
-        self.lineup.start(now)
         # A claim that came back short found the queue empty: the next one waits for a
         # producer's wake-up or the poll interval, as any claim does.
         claiming = claim and not came_short and not self._claims_lane.busy
+        if claiming:
+            self._withdraw_offer()  # what it holds back is for this claim to count
+        self.lineup.start(now)
         offer = self._offer(now) if claiming else None
         wanted = self.lineup.jobs_to_claim() if offer is not None else 0
         acking = not self._outcomes_lane.busy and self._acks_due(claim)
@@ -437,10 +459,65 @@ class Supervisor:
         self.line.extend(claims)
         self.lineup.start(now)
         came_short = store_round.wanted > len(claims)
+        if store_round.wanted:
+            self._found_nothing = not claims and self._waiter.wakeups == store_round.wakeups
         if came_short and store_round.offer is not None:
             self._look_at_first_in_line(now, store_round.offer)
         self._flush_progress(now)
         return came_short and self._waiter.wakeups == store_round.wakeups
+
+    # -- standing offers ----------------------------------------------------------------------
+
+    def _stand_offer(self, now: float) -> None:
+        """Last in a tick, a worker that found nothing to claim and has nothing left to do
+        offers to run the next job a producer writes (`Store.stand_offer`): that job then
+        comes with the producer's notification, already claimed, instead of waiting for a
+        claim of its own. The offer is withdrawn before any claim, and renewed after every
+        claim that finds nothing (at least every poll interval): it lapses if not renewed.
+        (If the store fails while the offer is made, it may stand unknown to the worker until
+        the next one replaces it: a job that took it meanwhile is rescued when its lease
+        expires, as a dead worker's.)"""
+        if not (
+            self._offers
+            and self._found_nothing
+            and self._standing is None
+            and not self._stopping
+            and not self.pool.busy
+            and not self.line
+            and not self._acks
+            and not self.persisting
+            and self._blocked_head is None
+        ):
+            return
+        memory = self._offer(now)
+        if memory is None or memory.free <= 0:
+            return
+        self._standing = self.store.stand_offer(
+            self.worker_id,
+            self.settings.queues,
+            memory,
+            self.settings.lease,
+            now,
+            now + OFFER_LAPSES_AFTER_POLLS * self.settings.poll_interval,
+        )
+        self._offers = self._standing is not None
+
+    def _receive_handed(self) -> None:
+        """Jobs handed to this worker's offer, which came with the last wake-up."""
+        for claim in self._waiter.take_handed():
+            if claim.lease_token == self._standing:
+                self._standing = None
+                self.line.extend([claim])
+            # Otherwise its offer was withdrawn since, and the job found then.
+
+    def _withdraw_offer(self) -> None:
+        """Withdraw the standing offer, if any; the job that took it, if one did, goes in line."""
+        if self._standing is None:
+            return
+        taken = self.store.withdraw_offer(self.worker_id, self._standing)
+        self._standing = None
+        if taken is not None:
+            self.line.extend([taken])
 
     def _flush_progress(self, now: float) -> None:
         if self.persisting:  # after the transactions in flight

@@ -11,6 +11,7 @@ from multiprocessing.connection import wait
 from types import FrameType
 from typing import Any
 
+from cargohold.records import Claim
 from cargohold.store.protocol import Wakeup
 
 
@@ -21,6 +22,7 @@ class Waiter:
         self._sender: socket.socket | None = None
         self.wakeups = 0
         """How many times a producer's wake-up was heard."""
+        self._handed: list[Claim] = []
 
     def on_stop_signals(self, handler: Callable[[int], None]) -> None:
         """Call `handler(number of stop signals so far)` on SIGTERM and SIGINT, and wake up.
@@ -48,11 +50,16 @@ class Waiter:
             watched.append(self._receiver.fileno())
         ready = wait(watched, max(0.0, timeout))
         if self.wakeup is not None and self.wakeup.fileno() in ready:
-            self.wakeup.drain()
+            self._handed += self.wakeup.drain()
             self.wakeups += 1
         if self._receiver is not None and self._receiver.fileno() in ready:
             with contextlib.suppress(BlockingIOError):
                 self._receiver.recv(64)
+
+    def take_handed(self) -> list[Claim]:
+        """The jobs producers handed to this worker's offers, heard since the last call."""
+        handed, self._handed = self._handed, []
+        return handed
 
     def close(self) -> None:
         if self.wakeup is not None:

@@ -33,6 +33,12 @@ def new_batch() -> str:
     return secrets.token_hex(4)
 
 
+def offer_lease_token() -> str:
+    """The lease token of a standing offer, which the job that takes it is claimed under:
+    as a claim's (a batch, then 16 random hex digits)."""
+    return new_batch() + secrets.token_hex(8)
+
+
 @dataclass(frozen=True, slots=True)
 class ClaimRequest:
     worker_id: str

@@ -14,6 +14,7 @@ import psycopg
 from psycopg import pq
 
 from cargohold.errors import ConfigurationError, QueueFullError, StoreError
+from cargohold.memory.admission import RUNNER_OVERHEAD
 from cargohold.records import Enqueued, NewJob
 from cargohold.store.flow import enqueue_params, refs_json
 from cargohold.store.joined import describe
@@ -24,14 +25,28 @@ CHUNK = 500
 ON_CONFLICT = "ON CONFLICT DO NOTHING"
 
 
-def enqueue(tx: Tx, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
+HANDED_SIZE = 7000
+"""Characters of a job's arguments, task and queue names above which it is not handed to a
+standing offer: it would not fit in a notification (enqueue_handing.sql checks in bytes)."""
+
+
+def enqueue(
+    tx: Tx, jobs: Sequence[NewJob], now: float, *, hand_over: bool = False
+) -> list[Enqueued]:
     """Write `jobs`; a job whose key is taken returns the id of the job holding it.
+    `hand_over`: a single job may be handed to an idle worker's standing offer (only in a
+    statement that commits on its own: a withdrawing worker waits for the one taking it).
 
     Up to `CHUNK` jobs are written by one statement. More go out in chunks, in one pipeline,
     each sent as soon as its jobs are read from `jobs` (which may make them as they are read):
     the server writes one chunk while the next is made and sent. A job with a `max_depth`
     counts the jobs of its queue written before it, so the jobs before it are written first."""
     if len(jobs) == 1 and jobs[0].max_depth is None:
+        if hand_over and _handable(tx, jobs[0], now):
+            tx.count(
+                "enqueue_handing", {**enqueue_params(jobs[0], now), "overhead": RUNNER_OVERHEAD}
+            )
+            return [Enqueued(jobs[0].id, created=True)]
         return [_enqueue_one(tx, jobs[0], now)]
     if one_write(jobs):
         return _written(tx, jobs, _insert(tx, jobs, now))
@@ -75,6 +90,20 @@ def _fresh_insert(name: str) -> str:
     statement = sql(name)
     assert ON_CONFLICT in statement
     return statement.replace(ON_CONFLICT, "")
+
+
+def _handable(tx: Tx, job: NewJob, now: float) -> bool:
+    """Whether `job` may be handed to a standing offer (enqueue_handing.sql): ready now,
+    under no limit or rate, small enough for a notification, and with no key (nor an
+    earlier try of this call that may have written it), so that it is surely written."""
+    return (
+        not tx.commit_unknown
+        and job.key is None
+        and not job.limits
+        and not job.rates
+        and (job.run_at is None or job.run_at <= now)
+        and len(job.args) + len(job.task) + len(job.queue) <= HANDED_SIZE
+    )
 
 
 def _enqueue_one(tx: Tx, job: NewJob, now: float) -> Enqueued:

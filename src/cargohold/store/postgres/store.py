@@ -39,14 +39,14 @@ from cargohold.records import (
 )
 from cargohold.store.copying import CopyPage, export_pages
 from cargohold.store.flow import capacities_json
-from cargohold.store.postgres import copying, hotpath, producing
+from cargohold.store.postgres import copying, hotpath, producing, rows
 from cargohold.store.postgres.admin import PostgresAdmin
 from cargohold.store.postgres.database import PACKAGE, Database, Tx
 from cargohold.store.postgres.flow import PostgresFlow
-from cargohold.store.postgres.hotpath import ClaimRequest
+from cargohold.store.postgres.hotpath import ClaimRequest, offer_lease_token
 from cargohold.store.postgres.line import PostgresLine
 from cargohold.store.postgres.reading import PostgresReading
-from cargohold.store.postgres.wakeup import ListenWakeup
+from cargohold.store.postgres.wakeup import ListenWakeup, handed_channel
 from cargohold.store.postgres.workers import PostgresWorkers, touch_params
 from cargohold.store.sqlfiles import migrations
 
@@ -70,8 +70,8 @@ class PostgresStore(PostgresAdmin, PostgresReading, PostgresWorkers, PostgresFlo
         if self._claiming is not None:
             self._claiming.close()
 
-    def wakeup(self) -> ListenWakeup:
-        return ListenWakeup(self._database.connect)
+    def wakeup(self, worker_id: str | None = None) -> ListenWakeup:
+        return ListenWakeup(self._database.connect, worker_id)
 
     # -- schema ------------------------------------------------------------------------------
 
@@ -102,7 +102,7 @@ class PostgresStore(PostgresAdmin, PostgresReading, PostgresWorkers, PostgresFlo
 
     def enqueue(self, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
         return self._database.transaction(
-            lambda tx: producing.enqueue(tx, jobs, now),
+            lambda tx: producing.enqueue(tx, jobs, now, hand_over=True),
             what="enqueue",
             one_write=producing.one_write(jobs),
         )
@@ -183,6 +183,43 @@ class PostgresStore(PostgresAdmin, PostgresReading, PostgresWorkers, PostgresFlo
                 self._claiming = claiming
         return self._claiming
 
+    def stand_offer(
+        self,
+        worker_id: str,
+        queues: Sequence[str] | None,
+        memory: MemoryOffer,
+        lease: float,
+        now: float,
+        until: float,
+    ) -> str | None:
+        lease_token = offer_lease_token()
+        params = {
+            "worker_id": worker_id,
+            "lease_token": lease_token,
+            "channel": handed_channel(worker_id),
+            "queues": None if queues is None else list(queues),
+            "free": memory.free,
+            "unknown_need": memory.unknown_need,
+            "lease": lease,
+            "expires_at": until,
+        }
+        self._claiming_database().transaction(
+            lambda tx: tx.run("offer_stand", params), what="stand_offer", one_write=True
+        )
+        return lease_token
+
+    def withdraw_offer(self, worker_id: str, lease_token: str) -> Claim | None:
+        params = {"worker_id": worker_id, "lease_token": lease_token, "overhead": RUNNER_OVERHEAD}
+
+        def work(tx: Tx) -> Claim | None:
+            if tx.rows("offer_withdraw", params):
+                return None
+            # Taken: the producer's statement has committed (the withdrawal waited for it).
+            found = tx.rows("offer_taken", params)
+            return rows.claim(found[0]) if found else None
+
+        return self._claiming_database().transaction(work, what="withdraw_offer", one_write=True)
+
     def head_need(
         self, queues: Sequence[str] | None, now: float, limits: Mapping[str, int] | None = None
     ) -> tuple[str, int | None] | None:
@@ -250,6 +287,7 @@ class PostgresStore(PostgresAdmin, PostgresReading, PostgresWorkers, PostgresFlo
             promoted = tx.rows("promote_scheduled", params)
             expired = tx.rows("expire_waiting", params)
             tx.run("slot_forget_expired", params)
+            tx.run("offers_lapsed", params)
             tx.run("rate_forget_expired", params)
             tx.notify([row["queue"] for row in requeued + promoted])
             return RescueReport(

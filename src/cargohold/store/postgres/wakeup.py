@@ -1,5 +1,7 @@
 """Wake-ups for PostgreSQL: an idle worker LISTENs on its own connection; a transaction that
 makes a job ready NOTIFYs, so the worker hears of it the moment that transaction commits.
+A worker also LISTENs on a channel of its own, where a producer that handed it a job (its
+standing offer, 0005_offers.sql) sends that job.
 
 The connection may die (server restart, terminated backend, network). `drain()` notices and
 connects again at once; while that fails, `fileno()` hands out a descriptor that never
@@ -11,6 +13,7 @@ poll interval, never a job.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import select
 import socket
@@ -20,6 +23,8 @@ from typing import Any
 
 import psycopg
 
+from cargohold.records import Claim
+from cargohold.store.postgres import rows
 from cargohold.store.postgres.database import sql
 
 log = logging.getLogger("cargohold.store.postgres")
@@ -28,9 +33,18 @@ RECONNECT_EVERY = 1.0
 """Seconds between two attempts to LISTEN again after the connection was lost."""
 
 
+def handed_channel(worker_id: str) -> str:
+    """The channel a worker hears of the jobs handed to it on: a name of its own, short
+    enough for any worker id (a channel name has at most 63 bytes)."""
+    return "cargohold_" + hashlib.sha256(worker_id.encode()).hexdigest()[:24]
+
+
 class ListenWakeup:
-    def __init__(self, connect: Callable[..., psycopg.Connection[Any]]) -> None:
+    def __init__(
+        self, connect: Callable[..., psycopg.Connection[Any]], worker_id: str | None = None
+    ) -> None:
         self._connect = connect
+        self._channel = None if worker_id is None else handed_channel(worker_id)
         self._connection: psycopg.Connection[Any] | None = None
         # Never written to: what the worker waits on while there is no connection.
         self._silent, self._silent_peer = socket.socketpair()
@@ -45,24 +59,28 @@ class ListenWakeup:
             return self._silent.fileno()
         return self._connection.fileno()
 
-    def drain(self) -> None:
-        """Consume every pending notification; notice a dead connection and replace it."""
+    def drain(self) -> list[Claim]:
+        """Consume every pending notification; the jobs handed to this worker among them.
+        Notice a dead connection and replace it (what was sent to it meanwhile is lost: the
+        worker finds a job handed to it when it withdraws its offer)."""
         connection = self._connection
         if connection is None:
             self._listen()
-            return
+            return []
+        handed: list[Claim] = []
         try:
-            _consume(connection)
+            handed += self._consume(connection)
             if _readable(connection):  # not a notification: likely the server's goodbye
                 connection.execute(sql("ping"))  # raises if the connection is gone
-                _consume(connection)
+                handed += self._consume(connection)
         except psycopg.Error as error:
             log.warning("wake-up connection lost (%s); polling until it is back", _first(error))
         else:
             if not connection.closed:
-                return
+                return handed
         self._drop()
         self._listen()
+        return handed
 
     def close(self) -> None:
         self._closed = True
@@ -80,6 +98,8 @@ class ListenWakeup:
         try:
             connection = self._connect(autocommit=True)
             connection.execute(sql("listen"))
+            if self._channel is not None:
+                connection.execute(f"LISTEN {self._channel}")
         except psycopg.Error as error:
             log.debug("cannot LISTEN yet: %s", _first(error))
             self._next_attempt = time.monotonic() + RECONNECT_EVERY
@@ -94,14 +114,18 @@ class ListenWakeup:
                 self._connection.close()
             self._connection = None
 
-
-def _consume(connection: psycopg.Connection[Any]) -> None:
-    """Read and discard what arrived. Through libpq itself: `connection.notifies()` takes
-    several times as long, and this is on the way from a new job to its claim."""
-    pgconn = connection.pgconn
-    pgconn.consume_input()
-    while pgconn.notifies() is not None:
-        pass
+    def _consume(self, connection: psycopg.Connection[Any]) -> list[Claim]:
+        """Read what arrived: wake-ups are dropped, handed jobs kept. Through libpq itself:
+        `connection.notifies()` takes several times as long, and this is on the way from a
+        new job to its start."""
+        pgconn = connection.pgconn
+        pgconn.consume_input()
+        handed = []
+        channel = None if self._channel is None else self._channel.encode()
+        while (notification := pgconn.notifies()) is not None:
+            if notification.relname == channel:
+                handed.append(rows.handed(notification.extra.decode()))
+        return handed
 
 
 def _readable(connection: psycopg.Connection[Any]) -> bool:

@@ -22,9 +22,11 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from cargohold.errors import ConfigurationError
+from cargohold.memory.admission import MemoryOffer
+from cargohold.records import Claim
 from cargohold.store.copying import CopyPage, export_pages
 from cargohold.store.sqlfiles import migrations, split_statements
 from cargohold.store.sqlite import copying
@@ -117,5 +119,21 @@ class SQLiteStore(
             self._notifier.notify()
         return written
 
-    def wakeup(self) -> SocketWakeup:
+    def wakeup(self, worker_id: str | None = None) -> SocketWakeup:
         return SocketWakeup(wakeup_folder(self.path))
+
+    def stand_offer(
+        self,
+        worker_id: str,
+        queues: Sequence[str] | None,
+        memory: MemoryOffer,
+        lease: float,
+        now: float,
+        until: float,
+    ) -> str | None:
+        """Producers and workers share the host here, and a wake-up costs a datagram: no job
+        is handed over, and no offer stands."""
+        return None
+
+    def withdraw_offer(self, worker_id: str, lease_token: str) -> Claim | None:
+        return None

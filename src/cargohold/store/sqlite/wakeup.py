@@ -16,6 +16,8 @@ import socket
 import sys
 from pathlib import Path
 
+from cargohold.records import Claim
+
 _ABSTRACT = sys.platform.startswith("linux")
 
 
@@ -46,10 +48,12 @@ class SocketWakeup:
     def fileno(self) -> int:
         return self._socket.fileno()
 
-    def drain(self) -> None:
+    def drain(self) -> list[Claim]:
+        """Consume the wake-ups; no job is ever handed to a worker here (see `stand_offer`)."""
         with contextlib.suppress(BlockingIOError):
             while True:
                 self._socket.recv(64)
+        return []
 
     def close(self) -> None:
         self._socket.close()

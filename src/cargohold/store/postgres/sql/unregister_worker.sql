@@ -1,1 +1,2 @@
+WITH offer AS (DELETE FROM offers WHERE worker_id = %(id)s)
 DELETE FROM workers WHERE id = %(id)s

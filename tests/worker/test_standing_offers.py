@@ -1,0 +1,120 @@
+"""An idle worker on PostgreSQL stands an offer, and the next job a producer writes comes to
+it already claimed, in the producer's notification. A real worker (in-process supervisor,
+real runner processes) on a real server: the job runs once, even when its notification is
+lost, and a worker that stops hands back a job that took its offer."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from cargohold import App, JobState
+from cargohold.worker.supervisor import Supervisor
+from tests.apps.sample_app import build_app
+
+pytest.importorskip("psycopg")
+
+TIMEOUT = 30.0
+
+
+@pytest.fixture
+def pg_app(postgres_url: str) -> Iterator[App]:
+    built = build_app(postgres_url)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def idle_worker(pg_app: App) -> Iterator[Supervisor]:
+    """A started worker that found nothing to claim and stands an offer."""
+    supervisor = pg_app.worker(concurrency=2, poll_interval=0.2)
+    supervisor.start()
+    try:
+        step_until(supervisor, lambda: supervisor.standing_offer is not None)
+        yield supervisor
+    finally:
+        supervisor.shutdown()
+
+
+def step_until(supervisor: Supervisor, condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + TIMEOUT
+    while not condition():
+        assert time.monotonic() < deadline, f"condition not reached within {TIMEOUT}s"
+        supervisor.step(max_wait=0.05)
+
+
+def claimed_by_the_producer(app: App, job_id: str, worker_id: str) -> bool:
+    """Whether the job was claimed for `worker_id` by the statement that wrote it: its claim
+    bears the enqueue's own time."""
+    events = {event.kind: event for event in app.store.job_events(job_id)}
+    claimed = events["claimed"]
+    return claimed.worker_id == worker_id and claimed.at == events["enqueued"].at
+
+
+def test_an_idle_worker_runs_the_job_handed_to_its_offer(
+    pg_app: App, idle_worker: Supervisor
+) -> None:
+    # Given an idle worker standing an offer
+    token = idle_worker.standing_offer
+
+    # When a job is enqueued
+    job = pg_app.tasks["add"].enqueue(2, 3)
+
+    # Then it is written claimed for that worker, under the offer's lease
+    record = pg_app.store.get_job(job.id)
+    assert record is not None and record.state == JobState.RUNNING
+    assert claimed_by_the_producer(pg_app, job.id, idle_worker.worker_id)
+    # And the worker runs it, and stands a new offer once idle again
+    step_until(idle_worker, lambda: job.refresh().state == JobState.SUCCEEDED)
+    assert job.result == 5
+    step_until(idle_worker, lambda: idle_worker.standing_offer not in (None, token))
+
+
+def test_a_job_whose_notification_is_lost_runs_after_the_next_poll(
+    pg_app: App, idle_worker: Supervisor, postgres_admin: Any, postgres_url: str
+) -> None:
+    # Given an idle worker standing an offer, whose LISTEN connection is then cut
+    database = postgres_url.rsplit("/", 1)[1]
+    cut = postgres_admin.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        " WHERE datname = %s AND query LIKE 'LISTEN%%'",
+        [database],
+    ).fetchall()
+    assert cut, "no LISTEN connection found"
+
+    # When a job takes the offer (its notification goes nowhere)
+    job = pg_app.tasks["add"].enqueue(20, 22)
+    assert claimed_by_the_producer(pg_app, job.id, idle_worker.worker_id)
+
+    # Then the worker finds it when it withdraws its offer at its next poll, and runs it once
+    step_until(idle_worker, lambda: job.refresh().state == JobState.SUCCEEDED)
+    assert job.result == 42
+    assert [e.kind for e in pg_app.store.job_events(job.id)].count("claimed") == 1
+
+
+def test_a_worker_that_stops_hands_back_a_job_that_took_its_offer(
+    pg_app: App, idle_worker: Supervisor
+) -> None:
+    # Given an idle worker standing an offer, taken by a job it has not heard of yet
+    job = pg_app.tasks["add"].enqueue(1, 1)
+    assert claimed_by_the_producer(pg_app, job.id, idle_worker.worker_id)
+
+    # When the worker is asked to stop and shuts down at once
+    idle_worker.request_stop()
+    idle_worker.shutdown()
+
+    # Then the job is queued again for another worker, not left running under a lease
+    record = pg_app.store.get_job(job.id)
+    assert record is not None and record.state == JobState.QUEUED
+    assert [e.kind for e in pg_app.store.job_events(job.id)][-1] == "handed_back"
+    # And another worker runs it
+    other = pg_app.worker(concurrency=1, poll_interval=0.2)
+    other.start()
+    try:
+        step_until(other, lambda: job.refresh().state == JobState.SUCCEEDED)
+    finally:
+        other.shutdown()
+    assert job.result == 2
