@@ -181,19 +181,36 @@ def test_a_lost_answer_of_enqueue_writes_the_job_once(
     assert kinds(pg, job.id) == ["enqueued"] and kinds(pg, other.id) == ["enqueued"]
 
 
-@pytest.mark.parametrize("key", [None, "k1"])
+@pytest.mark.parametrize(("key", "statement"), [(None, "enqueue_handing"), ("k1", "enqueue_one")])
 def test_a_lost_answer_of_a_single_enqueue_writes_the_job_once(
-    pg: PostgresStore, answer_lost_once: Any, key: str | None
+    pg: PostgresStore, answer_lost_once: Any, key: str | None, statement: str
 ) -> None:
     """One job is written by a statement of its own, in autocommit; a keyless one without
-    ON CONFLICT, until a lost answer leaves its fate unknown."""
+    ON CONFLICT (and able to take a standing offer), until a lost answer leaves its fate
+    unknown."""
     job = new_job(key=key)
-    answer_lost_once["on"] = "enqueue_one"
+    answer_lost_once["on"] = statement
     [result] = pg.enqueue([job], T0)
     assert answer_lost_once["on"] is None, "the fault was injected"
     assert (result.id, result.created) == (job.id, True)
     assert [j.id for j in pg.find_jobs(JobFilter())] == [job.id]
     assert kinds(pg, job.id) == ["enqueued"]
+
+
+def test_a_lost_answer_of_a_single_enqueue_that_took_an_offer_hands_the_job_once(
+    pg: PostgresStore, answer_lost_once: Any
+) -> None:
+    token = pg.stand_offer(WORKER, None, OFFER, LEASE, T0, T0 + 3)
+    job = new_job()
+    answer_lost_once["on"] = "enqueue_handing"
+    [result] = pg.enqueue([job], T0)
+    assert answer_lost_once["on"] is None, "the fault was injected"
+    assert (result.id, result.created) == (job.id, True)
+    found = pg.get_job(job.id)
+    assert found is not None and (found.state, found.worker_id) == (JobState.RUNNING, WORKER)
+    assert kinds(pg, job.id) == ["enqueued", "claimed"]
+    claim = pg.withdraw_offer(WORKER, token or "none")
+    assert claim is not None and claim.id == job.id
 
 
 def test_a_single_enqueue_the_server_refuses_writes_nothing_and_the_next_is_written(
