@@ -565,3 +565,39 @@ def postgres_connection(postgres_databases: Any) -> Iterator[Any]:
 
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
         yield connection
+
+
+def test_single_enqueues_right_after_one_that_found_no_offer_write_plainly(
+    pg: PostgresStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Looking for an offer costs the server more than a plain write; while no worker is
+    idle there is none to find, so a producer looks again only after a short while."""
+    from cargohold.store.postgres import producing
+
+    monkeypatch.setattr(producing, "PLAIN_AFTER_MISS", 3600.0)
+    # Given a single enqueue that found no offer
+    first = enqueue_one(pg)
+    # When a worker stands an offer and a job is enqueued right after
+    token = pg.stand_offer(WORKER, None, OFFER, LEASE, T0, T0 + 3)
+    second = enqueue_one(pg)
+    # Then that job is written plainly, queued, and the offer still stands
+    states = [pg.get_job(job_id).state for job_id in (first, second)]  # type: ignore[union-attr]
+    assert states == [JobState.QUEUED, JobState.QUEUED]
+    assert pg.withdraw_offer(WORKER, token or "none") is None
+
+
+def test_a_producer_looks_for_offers_again_after_a_miss_once_its_while_is_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cargohold.store.postgres import producing
+
+    clock = [100.0]
+    monkeypatch.setattr(producing.time, "monotonic", lambda: clock[0])
+    lookout = producing.OfferLookout()
+    assert lookout.due()
+    lookout.looked(took=False)
+    assert not lookout.due()
+    clock[0] += producing.PLAIN_AFTER_MISS
+    assert lookout.due()
+    lookout.looked(took=True)  # an offer was there: others may be too
+    assert lookout.due()

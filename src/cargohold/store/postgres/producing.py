@@ -5,6 +5,7 @@ workers is sent inside that same transaction, so PostgreSQL delivers it only if 
 from __future__ import annotations
 
 import json
+import time
 import weakref
 from collections.abc import Sequence
 from functools import cache
@@ -28,13 +29,33 @@ ON_CONFLICT = "ON CONFLICT DO NOTHING"
 HANDED_SIZE = 7000
 """Characters of a job's arguments, task and queue names above which it is not handed to a
 standing offer: it would not fit in a notification (enqueue_handing.sql checks in bytes)."""
+PLAIN_AFTER_MISS = 0.02
+"""Seconds after a single enqueue found no offer to take during which the next ones write
+plainly (see `OfferLookout`)."""
+
+
+class OfferLookout:
+    """When a single enqueue looks for a standing offer to hand its job to. The statement
+    that looks (enqueue_handing.sql) costs the server more than a plain write, and while no
+    worker is idle there is no offer to find: after a look that took none, the writes of the
+    next `PLAIN_AFTER_MISS` seconds are plain. A job among them wakes idle workers and is
+    claimed, as any job that takes no offer."""
+
+    def __init__(self) -> None:
+        self._plain_until = 0.0
+
+    def due(self) -> bool:
+        return time.monotonic() >= self._plain_until
+
+    def looked(self, *, took: bool) -> None:
+        self._plain_until = 0.0 if took else time.monotonic() + PLAIN_AFTER_MISS
 
 
 def enqueue(
-    tx: Tx, jobs: Sequence[NewJob], now: float, *, hand_over: bool = False
+    tx: Tx, jobs: Sequence[NewJob], now: float, *, lookout: OfferLookout | None = None
 ) -> list[Enqueued]:
     """Write `jobs`; a job whose key is taken returns the id of the job holding it.
-    `hand_over`: a single job may be handed to an idle worker's standing offer (only in a
+    `lookout`: a single job may be handed to an idle worker's standing offer (only in a
     statement that commits on its own: a withdrawing worker waits for the one taking it).
 
     Up to `CHUNK` jobs are written by one statement. More go out in chunks, in one pipeline,
@@ -42,10 +63,10 @@ def enqueue(
     the server writes one chunk while the next is made and sent. A job with a `max_depth`
     counts the jobs of its queue written before it, so the jobs before it are written first."""
     if len(jobs) == 1 and jobs[0].max_depth is None:
-        if hand_over and _handable(tx, jobs[0], now):
-            tx.count(
-                "enqueue_handing", {**enqueue_params(jobs[0], now), "overhead": RUNNER_OVERHEAD}
-            )
+        if lookout is not None and lookout.due() and _handable(tx, jobs[0], now):
+            params = {**enqueue_params(jobs[0], now), "overhead": RUNNER_OVERHEAD}
+            [(handed, _)] = tx.tuples("enqueue_handing", params)
+            lookout.looked(took=handed)
             return [Enqueued(jobs[0].id, created=True)]
         return [_enqueue_one(tx, jobs[0], now)]
     if one_write(jobs):

@@ -60,6 +60,7 @@ class PostgresStore(PostgresAdmin, PostgresReading, PostgresWorkers, PostgresFlo
         self._claiming_opened = threading.Lock()
         self.url = self._database.shown_url
         self._joined = producing.JoinedTransactions(self._database)
+        self._lookout = producing.OfferLookout()
         self.migrate()
 
     def now(self) -> float:
@@ -102,7 +103,7 @@ class PostgresStore(PostgresAdmin, PostgresReading, PostgresWorkers, PostgresFlo
 
     def enqueue(self, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
         return self._database.transaction(
-            lambda tx: producing.enqueue(tx, jobs, now, hand_over=True),
+            lambda tx: producing.enqueue(tx, jobs, now, lookout=self._lookout),
             what="enqueue",
             one_write=producing.one_write(jobs),
         )

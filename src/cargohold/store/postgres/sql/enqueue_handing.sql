@@ -4,19 +4,18 @@
 -- to it whole in a notification on the worker's own channel, which PostgreSQL delivers when
 -- this statement commits. Otherwise it is written queued and wakes the idle workers of its
 -- queue. An offer whose notification would be too long (8000 bytes) is left standing.
-WITH job AS (
-    SELECT coalesce((SELECT s.learned_memory FROM task_stats s WHERE s.task = %(task)s::text),
-                    %(memory)s::bigint + %(overhead)s::bigint) AS need,
-           octet_length(json_build_array(%(task)s::text, %(queue)s::text, %(args)s::text)::text)
-               <= 7000 AS fits_notification
-),
-offer AS (
-    SELECT o.worker_id
-    FROM offers o, job
-    WHERE job.fits_notification
-      AND o.expires_at > %(now)s::float8
+WITH offer AS (
+    SELECT o.worker_id, job.need
+    FROM offers o
+    CROSS JOIN LATERAL (
+        SELECT coalesce((SELECT s.learned_memory FROM task_stats s WHERE s.task = %(task)s::text),
+                        %(memory)s::bigint + %(overhead)s::bigint) AS need
+    ) AS job
+    WHERE o.expires_at > %(now)s::float8
       AND (o.queues IS NULL OR %(queue)s::text = ANY(o.queues))
       AND coalesce(job.need, o.unknown_need) <= o.free
+      AND octet_length(json_build_array(%(task)s::text, %(queue)s::text, %(args)s::text)::text)
+          <= 7000
       AND NOT EXISTS (SELECT 1 FROM queues q WHERE q.name = %(queue)s::text AND q.paused)
     LIMIT 1
     FOR UPDATE OF o SKIP LOCKED
@@ -24,7 +23,7 @@ offer AS (
 taken AS (
     DELETE FROM offers o USING offer
     WHERE o.worker_id = offer.worker_id
-    RETURNING o.worker_id, o.lease_token, o.channel, o.lease
+    RETURNING o.worker_id, o.lease_token, o.channel, o.lease, offer.need
 ),
 inserted AS (
     INSERT INTO jobs (
@@ -49,11 +48,11 @@ logged AS (
     FROM inserted WHERE worker_id IS NOT NULL
 )
 -- The notification's fields are those of a claim, in rows.handed's order.
-SELECT CASE
+SELECT t.worker_id IS NOT NULL AS handed, CASE
     WHEN t.worker_id IS NULL THEN pg_notify('cargohold', i.queue)
     ELSE pg_notify(t.channel, json_build_array(
         i.id, %(task)s::text, %(queue)s::text, %(args)s::text, i.attempt,
-        %(max_attempts)s::integer, i.lease_token, %(timeout)s::float8, job.need
+        %(max_attempts)s::integer, i.lease_token, %(timeout)s::float8, t.need
     )::text)
-END
-FROM inserted i CROSS JOIN job LEFT JOIN taken t ON true
+END AS notified
+FROM inserted i LEFT JOIN taken t ON true
