@@ -134,7 +134,7 @@ def test_a_new_offer_replaces_the_last(store: Store) -> None:
         ("the offer lapsed", new_job(), UNTIL + 0.1),
     ],
 )
-def test_a_job_that_may_not_take_the_offer_is_queued_and_the_offer_stands(
+def test_a_job_that_may_not_take_the_offer_is_queued_and_takes_no_offer(
     store: Store, why: str, job: NewJob, now: float
 ) -> None:
     # Given a worker's offer for the default queue, for jobs of up to 512 MiB
@@ -148,7 +148,7 @@ def test_a_job_that_may_not_take_the_offer_is_queued_and_the_offer_stands(
     assert found is not None
     assert found.state in (JobState.QUEUED, JobState.SCHEDULED), why
     assert found.worker_id is None and kinds(store, written.id) == ["enqueued"]
-    # And the offer still stands (unless lapsed): withdrawing it finds no job
+    # And it took no offer: withdrawing the offer finds no job
     assert store.withdraw_offer(WORKER, token or "none") is None
 
 
