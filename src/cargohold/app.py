@@ -15,11 +15,10 @@ from cargohold.errors import (
     QueueFullError,
     UnknownTaskError,
 )
-from cargohold.flowcontrol import FlowControl, FlowRef, resolve
-from cargohold.ids import new_job_id
+from cargohold.flowcontrol import FlowControl, FlowRef
 from cargohold.job import Job
+from cargohold.newjobs import JobMaker
 from cargohold.ondemand import JobsOnDemand
-from cargohold.payload import encode_arguments
 from cargohold.policy import Backoff
 from cargohold.records import NewJob
 from cargohold.resource import Resource
@@ -231,13 +230,14 @@ class App(FlowControl):
         joined = _joined_connection(calls, connection)
         now = store.now()
         new_jobs: Sequence[NewJob]
+        make = JobMaker(self, now, len(calls))
         if joined is None and len(calls) > 1:
             # Made as the store reads them: nothing is written if one fails.
-            new_jobs = JobsOnDemand(calls, lambda call: self._new_job(call, now))
+            new_jobs = JobsOnDemand(calls, make)
         else:
             # Made before writing: a single job has nothing to overlap with, and the caller's
             # transaction goes on after an error.
-            new_jobs = [self._new_job(call, now) for call in calls]
+            new_jobs = [make(call) for call in calls]
         try:
             if joined is None:
                 results = store.enqueue(new_jobs, now)
@@ -264,30 +264,8 @@ class App(FlowControl):
         return jobs
 
     def _new_job(self, call: Call[Any], now: float) -> NewJob:
-        task, options = call.task, call.options
-        if task.app is not self:
-            raise ConfigurationError(f"task {task.name!r} belongs to another App")
-        run_at = options.run_at
-        if options.delay is not None:
-            run_at = now + options.delay
-        queue = options.queue or task.queue
-        declared = self.queues.get(queue)
-        return NewJob(
-            id=new_job_id(now),
-            task=task.name,
-            queue=queue,
-            args=encode_arguments(task.name, call.args, call.kwargs, self.settings.max_payload),
-            priority=task.priority if options.priority is None else options.priority,
-            max_attempts=task.max_attempts,
-            run_at=run_at,
-            timeout=task.timeout,
-            key=options.key,
-            memory=task.memory,
-            limits=resolve(task.limits, task.fn, call.args, call.kwargs),
-            rates=resolve(task.rates, task.fn, call.args, call.kwargs),
-            wait_timeout=task.wait_timeout,
-            max_depth=None if declared is None else declared.max_depth,
-        )
+        """The job of one call enqueued alone at `now`."""
+        return JobMaker(self, now, 1)(call)
 
     def job(self, job_id: str) -> Job[Any]:
         """The job with this id; JobNotFoundError if there is none."""

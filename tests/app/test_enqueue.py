@@ -208,3 +208,59 @@ def test_one_bad_call_in_a_large_batch_writes_none_of_it(
         assert len(app.enqueue_many(calls[:1_200])) == 1_200
     finally:
         app.close()
+
+
+def test_a_batch_of_several_tasks_and_options_gives_each_job_its_own(tmp_path: Path) -> None:
+    app = App(f"sqlite:///{tmp_path / 'mixed.db'}")
+    app.limit("printer", concurrency=1)
+    app.rate("per_user", "5/minute")
+    app.queue("prints", max_depth=100)
+
+    @app.task(queue="prints", priority=2, limits=["printer"], rates=[("per_user", "user")])
+    def print_page(user: str, page: int) -> None:
+        pass
+
+    @app.task(retries=7, timeout="30s", memory="1MiB", wait_timeout="1m")
+    def mail(to: str) -> None:
+        pass
+
+    try:
+        urgent = mail.call("b@example.com").with_options(priority=9, queue="urgent", key="m1")
+        calls = [
+            print_page.call("ann", 1),
+            print_page.call("bob", 2),
+            mail.call("a@example.com"),
+            urgent,
+            print_page.call("ann", 3).with_options(delay="1h"),
+            mail.call("c@example.com"),
+        ]
+        jobs = app.enqueue_many(calls)
+        stored = [app.store.get_job(job.id) for job in jobs]
+        assert [(r.task, r.queue, r.priority, r.key) for r in stored if r is not None] == [
+            ("print_page", "prints", 2, None),
+            ("print_page", "prints", 2, None),
+            ("mail", "default", 0, None),
+            ("mail", "urgent", 9, "m1"),
+            ("print_page", "prints", 2, None),
+            ("mail", "default", 0, None),
+        ]
+        assert [job.state for job in jobs] == [JobState.QUEUED] * 4 + [
+            JobState.SCHEDULED,
+            JobState.QUEUED,
+        ]
+        new_jobs = [app._new_job(call, 1_000.0) for call in calls]
+        assert [job.rates for job in new_jobs[:2]] == [
+            (("per_user", "ann"),),
+            (("per_user", "bob"),),
+        ]
+        assert new_jobs[0].limits == (("printer", ""),) and new_jobs[2].limits == ()
+        assert new_jobs[0].max_depth == 100 and new_jobs[2].max_depth is None
+        assert (new_jobs[2].max_attempts, new_jobs[2].timeout, new_jobs[2].memory) == (
+            8,
+            30.0,
+            1024 * 1024,
+        )
+        assert new_jobs[2].wait_timeout == 60.0 and new_jobs[4].run_at == 1_000.0 + 3600
+        assert len({job.id for job in jobs}) == 6
+    finally:
+        app.close()

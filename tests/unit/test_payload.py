@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from cargohold.errors import PayloadError, PayloadTooLargeError
@@ -70,3 +72,30 @@ def test_a_result_with_a_lone_surrogate_is_refused() -> None:
 def test_free_text_is_made_storable(text: str, stored: str) -> None:
     assert storable_text(text) == stored
     stored.encode("utf-8")  # any store can hold it
+
+
+def test_arguments_that_contain_themselves_are_refused() -> None:
+    loop: list[object] = []
+    loop.append(loop)
+    with pytest.raises(PayloadError, match="nest too deeply or contain themselves"):
+        encode_arguments("t", (loop,), {}, 1000)
+    with pytest.raises(PayloadError, match="returned a value that nests too deeply"):
+        encode_result("t", {"self": loop})
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        'text with "quotes", \\ and \n',
+        "é ☕ \u2028",
+        [1, -2.5, 1e300, True, None, {"nested": [{}]}],
+        {"b": 1, "a": 2},
+        0,
+    ],
+)
+def test_payloads_are_written_as_compact_json(value: object) -> None:
+    expected = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    assert encode_result("t", value) == expected
+    assert encode_arguments("t", (value,), {"k": value}, 10_000) == (
+        f'{{"args":[{expected}],"kwargs":{{"k":{expected}}}}}'
+    )
