@@ -7,7 +7,7 @@ step: the producer around `enqueue()`, the supervisor when its wait ends, around
 store transaction and as it sends the job to a runner, and the runner when it receives the
 job and when the task's body starts. Each step's figure is the median over the jobs of the
 time from the step before it. Jobs claimed by the worker and jobs handed to its standing
-offer by the producer (PostgreSQL) are shown apart: the second kind has no claim step.
+offer by the producer are shown apart: the second kind has no claim step.
 
     .venv/bin/python bench/latency_steps.py [--store postgres|sqlite] [--jobs 300]
 
@@ -48,8 +48,8 @@ STEPS = [
 ]
 """The steps, in the order a job claimed by the worker passes them."""
 HANDED_STEPS = [step for step in STEPS if not step.startswith("claim")]
-"""The steps of a job handed to the worker's standing offer by the producer's statement
-(PostgreSQL): it comes with the wake-up, and no claim of the worker's is on its way."""
+"""The steps of a job handed to the worker's standing offer by the producer's transaction:
+it comes with the wake-up, and no claim of the worker's is on its way."""
 
 
 def mark(step: str) -> None:

@@ -1,7 +1,7 @@
 """The store contract for standing offers: an idle worker offers to run the next job, and a
-store either hands that job over in the producer's own statement (PostgreSQL) or never
-takes an offer (SQLite, where `stand_offer` answers None and changes nothing). Either way
-no job is lost, run twice, or taken by an offer it does not fit."""
+store either hands that job over in the producer's own transaction (both stores here) or
+never takes an offer (`stand_offer` answers None and changes nothing). Either way no job is
+lost, run twice, or taken by an offer it does not fit."""
 
 from __future__ import annotations
 

@@ -1,12 +1,15 @@
-"""An idle worker on PostgreSQL stands an offer, and the next job a producer writes comes to
-it already claimed, in the producer's notification. A real worker (in-process supervisor,
-real runner processes) on a real server: the job runs once, even when its notification is
-lost, and a worker that stops hands back a job that took its offer."""
+"""An idle worker stands an offer, and the next job a producer writes comes to it already
+claimed, in the producer's notification (PostgreSQL) or datagram (SQLite). A real worker
+(in-process supervisor, real runner processes) on a real store: the job runs once, even when
+its notification is lost, and a worker that stops hands back a job that took its offer."""
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,25 +18,70 @@ from cargohold import App, JobState
 from cargohold.worker.supervisor import Supervisor
 from tests.apps.sample_app import build_app
 
-pytest.importorskip("psycopg")
-
 TIMEOUT = 30.0
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[App]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'offers.db'}"
+    else:
+        pytest.importorskip("psycopg")
+        url = request.getfixturevalue("postgres_url")
+    built = build_app(url)
+    yield built
+    built.close()
 
 
 @pytest.fixture
 def pg_app(postgres_url: str) -> Iterator[App]:
+    pytest.importorskip("psycopg")
     built = build_app(postgres_url)
     yield built
     built.close()
 
 
 @pytest.fixture
-def idle_worker(pg_app: App) -> Iterator[Supervisor]:
+def sqlite_app(tmp_path: Path) -> Iterator[App]:
+    built = build_app(f"sqlite:///{tmp_path / 'offers.db'}")
+    yield built
+    built.close()
+
+
+def start_idle_worker(app: App) -> Supervisor:
     """A started worker that found nothing to claim and stands an offer."""
-    supervisor = pg_app.worker(concurrency=2, poll_interval=0.2)
+    supervisor = app.worker(concurrency=2, poll_interval=0.2)
     supervisor.start()
     try:
         step_until(supervisor, lambda: supervisor.standing_offer is not None)
+    except BaseException:
+        supervisor.shutdown()
+        raise
+    return supervisor
+
+
+@pytest.fixture
+def idle_worker(app: App) -> Iterator[Supervisor]:
+    supervisor = start_idle_worker(app)
+    try:
+        yield supervisor
+    finally:
+        supervisor.shutdown()
+
+
+@pytest.fixture
+def idle_pg_worker(pg_app: App) -> Iterator[Supervisor]:
+    supervisor = start_idle_worker(pg_app)
+    try:
+        yield supervisor
+    finally:
+        supervisor.shutdown()
+
+
+@pytest.fixture
+def idle_sqlite_worker(sqlite_app: App) -> Iterator[Supervisor]:
+    supervisor = start_idle_worker(sqlite_app)
+    try:
         yield supervisor
     finally:
         supervisor.shutdown()
@@ -54,19 +102,17 @@ def claimed_by_the_producer(app: App, job_id: str, worker_id: str) -> bool:
     return claimed.worker_id == worker_id and claimed.at == events["enqueued"].at
 
 
-def test_an_idle_worker_runs_the_job_handed_to_its_offer(
-    pg_app: App, idle_worker: Supervisor
-) -> None:
+def test_an_idle_worker_runs_the_job_handed_to_its_offer(app: App, idle_worker: Supervisor) -> None:
     # Given an idle worker standing an offer
     token = idle_worker.standing_offer
 
     # When a job is enqueued
-    job = pg_app.tasks["add"].enqueue(2, 3)
+    job = app.tasks["add"].enqueue(2, 3)
 
     # Then it is written claimed for that worker, under the offer's lease
-    record = pg_app.store.get_job(job.id)
+    record = app.store.get_job(job.id)
     assert record is not None and record.state == JobState.RUNNING
-    assert claimed_by_the_producer(pg_app, job.id, idle_worker.worker_id)
+    assert claimed_by_the_producer(app, job.id, idle_worker.worker_id)
     # And the worker runs it, and stands a new offer once idle again
     step_until(idle_worker, lambda: job.refresh().state == JobState.SUCCEEDED)
     assert job.result == 5
@@ -74,8 +120,9 @@ def test_an_idle_worker_runs_the_job_handed_to_its_offer(
 
 
 def test_a_job_whose_notification_is_lost_runs_after_the_next_poll(
-    pg_app: App, idle_worker: Supervisor, postgres_admin: Any, postgres_url: str
+    pg_app: App, idle_pg_worker: Supervisor, postgres_admin: Any, postgres_url: str
 ) -> None:
+    idle_worker = idle_pg_worker
     # Given an idle worker standing an offer, whose LISTEN connection is then cut
     database = postgres_url.rsplit("/", 1)[1]
     cut = postgres_admin.execute(
@@ -95,23 +142,46 @@ def test_a_job_whose_notification_is_lost_runs_after_the_next_poll(
     assert [e.kind for e in pg_app.store.job_events(job.id)].count("claimed") == 1
 
 
+def test_a_job_whose_datagram_is_lost_runs_after_the_next_poll(
+    sqlite_app: App, idle_sqlite_worker: Supervisor
+) -> None:
+    idle_worker = idle_sqlite_worker
+    # Given an idle worker standing an offer, whose wake-up datagrams are taken by another
+    wakeup = idle_worker._waiter.wakeup
+    assert wakeup is not None
+    thief = socket.socket(fileno=os.dup(wakeup.fileno()))
+    thief.setblocking(False)
+    try:
+        # When a job takes the offer and its datagram is taken before the worker reads it
+        job = sqlite_app.tasks["add"].enqueue(20, 22)
+        assert claimed_by_the_producer(sqlite_app, job.id, idle_worker.worker_id)
+        assert thief.recv(1 << 17).startswith(f'["{job.id}"'.encode())
+    finally:
+        thief.close()
+
+    # Then the worker finds it when it withdraws its offer at its next poll, and runs it once
+    step_until(idle_worker, lambda: job.refresh().state == JobState.SUCCEEDED)
+    assert job.result == 42
+    assert [e.kind for e in sqlite_app.store.job_events(job.id)].count("claimed") == 1
+
+
 def test_a_worker_that_stops_hands_back_a_job_that_took_its_offer(
-    pg_app: App, idle_worker: Supervisor
+    app: App, idle_worker: Supervisor
 ) -> None:
     # Given an idle worker standing an offer, taken by a job it has not heard of yet
-    job = pg_app.tasks["add"].enqueue(1, 1)
-    assert claimed_by_the_producer(pg_app, job.id, idle_worker.worker_id)
+    job = app.tasks["add"].enqueue(1, 1)
+    assert claimed_by_the_producer(app, job.id, idle_worker.worker_id)
 
     # When the worker is asked to stop and shuts down at once
     idle_worker.request_stop()
     idle_worker.shutdown()
 
     # Then the job is queued again for another worker, not left running under a lease
-    record = pg_app.store.get_job(job.id)
+    record = app.store.get_job(job.id)
     assert record is not None and record.state == JobState.QUEUED
-    assert [e.kind for e in pg_app.store.job_events(job.id)][-1] == "handed_back"
+    assert [e.kind for e in app.store.job_events(job.id)][-1] == "handed_back"
     # And another worker runs it
-    other = pg_app.worker(concurrency=1, poll_interval=0.2)
+    other = app.worker(concurrency=1, poll_interval=0.2)
     other.start()
     try:
         step_until(other, lambda: job.refresh().state == JobState.SUCCEEDED)

@@ -18,6 +18,7 @@ from cargohold.errors import ConfigurationError, QueueFullError, StoreError
 from cargohold.memory.admission import RUNNER_OVERHEAD
 from cargohold.records import Enqueued, NewJob
 from cargohold.store.flow import enqueue_params, refs_json
+from cargohold.store.handing import may_take_offer
 from cargohold.store.joined import describe
 from cargohold.store.postgres.database import Database, Row, Sent, Tx, sql
 
@@ -25,10 +26,6 @@ CHUNK = 500
 """Jobs per statement when many are written at once."""
 ON_CONFLICT = "ON CONFLICT DO NOTHING"
 
-
-HANDED_SIZE = 7000
-"""Characters of a job's arguments, task and queue names above which it is not handed to a
-standing offer: it would not fit in a notification (enqueue_handing.sql checks in bytes)."""
 PLAIN_AFTER_MISS = 0.02
 """Seconds after a single enqueue found no offer to take during which the next ones write
 plainly (see `OfferLookout`)."""
@@ -114,17 +111,10 @@ def _fresh_insert(name: str) -> str:
 
 
 def _handable(tx: Tx, job: NewJob, now: float) -> bool:
-    """Whether `job` may be handed to a standing offer (enqueue_handing.sql): ready now,
-    under no limit or rate, small enough for a notification, and with no key (nor an
-    earlier try of this call that may have written it), so that it is surely written."""
-    return (
-        not tx.commit_unknown
-        and job.key is None
-        and not job.limits
-        and not job.rates
-        and (job.run_at is None or job.run_at <= now)
-        and len(job.args) + len(job.task) + len(job.queue) <= HANDED_SIZE
-    )
+    """Whether `job` may be handed to a standing offer (enqueue_handing.sql, which checks its
+    size in bytes): as `may_take_offer` says, unless an earlier try of this call may have
+    written it."""
+    return not tx.commit_unknown and may_take_offer(job, now)
 
 
 def _enqueue_one(tx: Tx, job: NewJob, now: float) -> Enqueued:

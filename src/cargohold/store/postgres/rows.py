@@ -3,7 +3,6 @@ parameters, rows to records."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any
@@ -121,15 +120,6 @@ def claim(row: dict[str, Any]) -> Claim:
     values = {name: row[name] for name in _CLAIM_FIELDS}
     values["limits"], values["rates"] = refs_of(row["limits"]), refs_of(row["rates"])
     return Claim(**values)
-
-
-def handed(payload: str) -> Claim:
-    """The job in the notification of a job handed to a standing offer
-    (enqueue_handing.sql): it was just written, so it has run no attempt before this one."""
-    job_id, task, queue, args, attempt, max_attempts, lease_token, timeout, need = json.loads(
-        payload
-    )
-    return Claim(job_id, task, queue, args, attempt, max_attempts, 0, 0, lease_token, timeout, need)
 
 
 def in_line(row: dict[str, Any]) -> InLine:

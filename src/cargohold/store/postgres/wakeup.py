@@ -24,7 +24,7 @@ from typing import Any
 import psycopg
 
 from cargohold.records import Claim
-from cargohold.store.postgres import rows
+from cargohold.store.handing import handed_claim
 from cargohold.store.postgres.database import sql
 
 log = logging.getLogger("cargohold.store.postgres")
@@ -124,7 +124,7 @@ class ListenWakeup:
         channel = None if self._channel is None else self._channel.encode()
         while (notification := pgconn.notifies()) is not None:
             if notification.relname == channel:
-                handed.append(rows.handed(notification.extra.decode()))
+                handed.append(handed_claim(notification.extra.decode()))
         return handed
 
 

@@ -108,7 +108,7 @@ class SQLiteHotPath(SQLiteConnection):
             claims = self._claim_fitting(connection, params, limit, memory)
         else:  # jobs under no limit in one statement, then those under limits one by one
             sql = _sql("claim" if queues is None else "claim_from_queues")
-            claims = [_claim(row) for row in connection.execute(sql, params)]
+            claims = [claim_of(row) for row in connection.execute(sql, params)]
             if limits and len(claims) < limit:
                 claims += self._claim_fitting(connection, params, limit - len(claims), None)
         if not claims:
@@ -170,7 +170,7 @@ class SQLiteHotPath(SQLiteConnection):
         rows = connection.execute(
             _sql("claim_chosen"), {**params, "ids": json.dumps(chosen)}
         ).fetchall()
-        return sorted((_claim(row) for row in rows), key=lambda claim: order[claim.id])
+        return sorted((claim_of(row) for row in rows), key=lambda claim: order[claim.id])
 
     @staticmethod
     def _claim_fitting(
@@ -192,7 +192,7 @@ class SQLiteHotPath(SQLiteConnection):
             ).fetchone()
             if row is None:
                 break
-            claim = _claim(row)
+            claim = claim_of(row)
             claims.append(claim)
             if claim.limits:
                 connection.execute(
@@ -348,7 +348,8 @@ def _ack_statement(ack: Ack, now: float) -> tuple[str, JobState | None, dict[str
     raise TypeError(f"not an outcome: {outcome!r}")
 
 
-def _claim(row: sqlite3.Row) -> Claim:
+def claim_of(row: sqlite3.Row) -> Claim:
+    """A claim from a row of claim_chosen.sql, claim_fitting.sql or offer_taken.sql."""
     return Claim(
         id=row["id"],
         task=row["task"],

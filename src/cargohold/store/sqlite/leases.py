@@ -98,6 +98,7 @@ class SQLiteLeases(SQLiteConnection):
                 )
             connection.execute(_sql("slot_forget_expired"), {"now": now})
             connection.execute(_sql("rate_forget_expired"), {"now": now})
+            connection.execute(_sql("offers_lapsed"), {"now": now})
         if requeued or promoted:
             self._notifier.notify()
         return RescueReport(

@@ -1,6 +1,7 @@
 """Writing new jobs on SQLite: in a transaction of the store's own, or in the caller's open
 transaction on the caller's sqlite3 connection (transactional enqueue). A job ready now wakes
-idle workers once its transaction has committed."""
+idle workers once its transaction has committed; a single job may instead be handed to an
+idle worker's standing offer (offers.py) and sent to it."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from collections.abc import Sequence
 from cargohold.records import Enqueued, NewJob
 from cargohold.states import JobState
 from cargohold.store.flow import enqueue_params
+from cargohold.store.handing import may_take_offer
 from cargohold.store.sqlite.connection import SQLiteConnection
 from cargohold.store.sqlite.connection import sql as _sql
 from cargohold.store.sqlite.events import insert_event
 from cargohold.store.sqlite.flow import full_queue
 from cargohold.store.sqlite.joined import joined_cursor
+from cargohold.store.sqlite.offers import hand_to_offer
 
 
 class SQLiteProducing(SQLiteConnection):
@@ -22,8 +25,16 @@ class SQLiteProducing(SQLiteConnection):
 
     def enqueue(self, jobs: Sequence[NewJob], now: float) -> list[Enqueued]:
         jobs = list(jobs)  # jobs made on demand are made before the write lock is taken
+        handed = None
         with self._write() as connection:
-            results, ready = self._insert_jobs(connection.cursor(), jobs, now)
+            cursor = connection.cursor()
+            if len(jobs) == 1 and may_take_offer(jobs[0], now):
+                handed = hand_to_offer(cursor, jobs[0], now)
+            if handed is None:
+                results, ready = self._insert_jobs(cursor, jobs, now)
+        if handed is not None:
+            self._notifier.hand(handed.marker, handed.claim)
+            return [Enqueued(jobs[0].id, created=True)]
         if ready:
             self._notifier.notify()
         return results

@@ -15,6 +15,7 @@ concept, each a class mixed into it:
 - `workers`: the workers registry
 - `flow`: concurrency limits, rates, queue depth, pause and resume
 - `line`: a waiting job's position and what is ahead of it
+- `offers`: an idle worker's standing offer, taken by a producer's job
 """
 
 from __future__ import annotations
@@ -22,11 +23,9 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 from cargohold.errors import ConfigurationError
-from cargohold.memory.admission import MemoryOffer
-from cargohold.records import Claim
 from cargohold.store.copying import CopyPage, export_pages
 from cargohold.store.sqlfiles import migrations, split_statements
 from cargohold.store.sqlite import copying
@@ -36,6 +35,7 @@ from cargohold.store.sqlite.flow import SQLiteFlow
 from cargohold.store.sqlite.hotpath import SQLiteHotPath
 from cargohold.store.sqlite.leases import SQLiteLeases
 from cargohold.store.sqlite.line import SQLiteLine
+from cargohold.store.sqlite.offers import SQLiteOffers
 from cargohold.store.sqlite.producing import SQLiteProducing
 from cargohold.store.sqlite.reading import SQLiteReading
 from cargohold.store.sqlite.wakeup import Notifier, SocketWakeup, wakeup_folder
@@ -51,6 +51,7 @@ class SQLiteStore(
     SQLiteWorkers,
     SQLiteFlow,
     SQLiteLine,
+    SQLiteOffers,
 ):
     concurrent_writes = False
     """One writer at a time: a second transaction would only wait for the file's lock."""
@@ -120,20 +121,4 @@ class SQLiteStore(
         return written
 
     def wakeup(self, worker_id: str | None = None) -> SocketWakeup:
-        return SocketWakeup(wakeup_folder(self.path))
-
-    def stand_offer(
-        self,
-        worker_id: str,
-        queues: Sequence[str] | None,
-        memory: MemoryOffer,
-        lease: float,
-        now: float,
-        until: float,
-    ) -> str | None:
-        """Producers and workers share the host here, and a wake-up costs a datagram: no job
-        is handed over, and no offer stands."""
-        return None
-
-    def withdraw_offer(self, worker_id: str, lease_token: str) -> Claim | None:
-        return None
+        return SocketWakeup(wakeup_folder(self.path), worker_id)

@@ -1,6 +1,7 @@
 """Same-host wake-ups for SQLite: an idle worker listens on a datagram socket and leaves a
 marker file in a folder beside the database; a producer that commits a ready job sends one
-byte to every worker that left a marker.
+byte to every worker that left a marker. A producer that handed its job to a worker's
+standing offer (0005_offers.sql) sends that worker the job itself instead.
 
 On Linux the sockets live in the abstract namespace (no path, so no length limit and nothing
 to clean up); the markers are only there to be listed.
@@ -17,6 +18,7 @@ import sys
 from pathlib import Path
 
 from cargohold.records import Claim
+from cargohold.store.handing import handed_claim, handed_payload
 
 _ABSTRACT = sys.platform.startswith("linux")
 
@@ -32,12 +34,29 @@ def _address(folder: Path, marker: str) -> str | bytes:
     return str(folder / marker)
 
 
-class SocketWakeup:
-    """A worker's end: a datagram socket that becomes readable when a producer notifies."""
+WAKE = b"!"
+"""The datagram that only wakes a worker; any other carries a job handed to it."""
+LARGEST_DATAGRAM = 1 << 17
+"""Bytes read at most per datagram: more than a handed job takes (`HANDED_SIZE` characters,
+at most 4 bytes each)."""
 
-    def __init__(self, folder: Path) -> None:
+
+def handed_marker(worker_id: str) -> str:
+    """The marker (and socket name) of a worker's wake-up, where the jobs handed to its
+    standing offer are sent: a name of its own, short enough for any worker id."""
+    return "w-" + hashlib.sha256(worker_id.encode()).hexdigest()[:24]
+
+
+class SocketWakeup:
+    """A worker's end: a datagram socket that becomes readable when a producer notifies.
+    With `worker_id`, its name is the worker's `handed_marker`, where handed jobs come."""
+
+    def __init__(self, folder: Path, worker_id: str | None = None) -> None:
         folder.mkdir(mode=0o700, exist_ok=True)
-        marker = f"{os.getpid()}-{secrets.token_hex(4)}"
+        if worker_id is None:
+            marker = f"{os.getpid()}-{secrets.token_hex(4)}"
+        else:
+            marker = handed_marker(worker_id)
         self.path = folder / marker
         self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self._socket.bind(_address(folder, marker))
@@ -49,11 +68,14 @@ class SocketWakeup:
         return self._socket.fileno()
 
     def drain(self) -> list[Claim]:
-        """Consume the wake-ups; no job is ever handed to a worker here (see `stand_offer`)."""
+        """Consume the wake-ups; the jobs handed to this worker among them."""
+        handed = []
         with contextlib.suppress(BlockingIOError):
             while True:
-                self._socket.recv(64)
-        return []
+                datagram = self._socket.recv(LARGEST_DATAGRAM)
+                if datagram != WAKE:
+                    handed.append(handed_claim(datagram.decode()))
+        return handed
 
     def close(self) -> None:
         self._socket.close()
@@ -80,7 +102,7 @@ class Notifier:
             self._socket.setblocking(False)
         for entry in entries:
             try:
-                self._socket.sendto(b"!", _address(self._folder, entry.name))
+                self._socket.sendto(WAKE, _address(self._folder, entry.name))
             except BlockingIOError:
                 pass  # its buffer is full: it has wake-ups pending already
             except (ConnectionRefusedError, FileNotFoundError):
@@ -89,6 +111,15 @@ class Notifier:
                     os.unlink(entry.path)
             except OSError:
                 pass
+
+    def hand(self, marker: str, claim: Claim) -> None:
+        """Send the job handed to a worker's offer to that worker. If it cannot be sent, the
+        worker finds the job when it withdraws its offer, before its next claim."""
+        if self._socket is None:
+            self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            self._socket.setblocking(False)
+        with contextlib.suppress(OSError):
+            self._socket.sendto(handed_payload(claim).encode(), _address(self._folder, marker))
 
     def close(self) -> None:
         if self._socket is not None:

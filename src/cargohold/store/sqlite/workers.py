@@ -37,6 +37,7 @@ class SQLiteWorkers(SQLiteConnection):
     def unregister_worker(self, worker_id: str) -> None:
         with self._write() as connection:
             connection.execute(_sql("unregister_worker"), {"id": worker_id})
+            connection.execute(_sql("offer_forget"), {"id": worker_id})
 
     def forget_stale_workers(self, before: float) -> int:
         with self._write() as connection:

@@ -47,7 +47,7 @@ logged AS (
     SELECT id, %(now)s, 'claimed', 'running', attempt, lease_token, worker_id
     FROM inserted WHERE worker_id IS NOT NULL
 )
--- The notification's fields are those of a claim, in rows.handed's order.
+-- The notification's fields are those of a claim, in handing.handed_claim's order.
 SELECT t.worker_id IS NOT NULL AS handed, CASE
     WHEN t.worker_id IS NULL THEN pg_notify('cargohold', i.queue)
     ELSE pg_notify(t.channel, json_build_array(
