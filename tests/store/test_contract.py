@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -42,6 +43,43 @@ def kinds(store: Store, job_id: str) -> list[str]:
 
 
 # -- enqueue ----------------------------------------------------------------------------------
+
+
+def test_a_batch_keeps_each_jobs_own_fields_and_arguments(store: Store) -> None:
+    # Given jobs alike but for their arguments (some far from plain ASCII), and others
+    texts = ["plain", "é ☕ \u2028", 'quote " and \\ backslash', "\\u0000 not a NUL", "x" * 3000]
+    alike = [new_job(args=json.dumps({"args": [text], "kwargs": {}})) for text in texts]
+    unlike = new_job(task="other", queue="reports", priority=7, timeout=9.0, memory=1024)
+    later = new_job(run_at=T0 + 60)
+
+    # When they are enqueued, the alike together, then with others
+    results = store.enqueue(alike, T0) + store.enqueue([unlike, later], T0)
+
+    # Then each is written with its own id, arguments and fields, in order
+    assert [r.id for r in results] == [job.id for job in [*alike, unlike, later]]
+    for job in alike:
+        found = store.get_job(job.id)
+        assert found is not None and (found.args, found.task) == (job.args, "t")
+        assert found.state == JobState.QUEUED
+    other = store.get_job(unlike.id)
+    assert other is not None
+    assert (other.task, other.queue, other.priority, other.timeout, other.memory) == (
+        "other",
+        "reports",
+        7,
+        9.0,
+        1024,
+    )
+    scheduled = store.get_job(later.id)
+    assert scheduled is not None and scheduled.state == JobState.SCHEDULED
+
+
+def test_a_large_batch_of_alike_jobs_is_written_whole_and_in_order(store: Store) -> None:
+    jobs = [new_job(args=json.dumps({"args": [n], "kwargs": {}})) for n in range(1_200)]
+    results = store.enqueue(jobs, T0)
+    assert [r.id for r in results] == [job.id for job in jobs]
+    found = store.find_jobs(JobFilter(limit=2_000))
+    assert sorted((job.id, job.args) for job in found) == sorted((j.id, j.args) for j in jobs)
 
 
 def test_enqueue_writes_a_queued_job_with_an_event(store: Store) -> None:

@@ -250,7 +250,7 @@ def test_a_lost_answer_of_a_keyless_enqueue_writes_each_job_once(
     cannot know what landed, so it must skip what did (a few jobs: one statement in
     autocommit; many: chunks in a transaction, which a lost answer rolls back)."""
     jobs = [new_job() for _ in range(count)]
-    answer_lost_once["on"] = "enqueue"
+    answer_lost_once["on"] = "enqueue_alike"  # jobs of one task, with no options
     results = pg.enqueue(jobs, T0)
     assert answer_lost_once["on"] is None, "the fault was injected"
     assert [(r.id, r.created) for r in results] == [(job.id, True) for job in jobs]

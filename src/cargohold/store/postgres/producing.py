@@ -25,6 +25,7 @@ from cargohold.store.postgres.database import Database, Row, Sent, Tx, sql
 CHUNK = 500
 """Jobs per statement when many are written at once."""
 ON_CONFLICT = "ON CONFLICT DO NOTHING"
+_ARGS_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 PLAIN_AFTER_MISS = 0.02
 """Seconds after a single enqueue found no offer to take during which the next ones write
@@ -98,8 +99,40 @@ def _insert(tx: Tx, jobs: Sequence[NewJob], now: float) -> Sent:
     inserted without ON CONFLICT: the server then skips looking each one up in the unique
     indexes before inserting it, a tenth of its work."""
     fresh = not tx.commit_unknown and all(job.key is None for job in jobs)
+    if fresh:
+        alike = _alike_columns(jobs, now)
+        if alike is not None:
+            return tx.send("enqueue_alike", alike)
     statement = _fresh_insert("enqueue") if fresh else None
     return tx.send("enqueue", _columns(jobs, now), statement=statement)
+
+
+def _alike_columns(jobs: Sequence[NewJob], now: float) -> dict[str, Any] | None:
+    """The parameters of `enqueue_alike` if `jobs` differ only in their ids and arguments
+    (and have no key), else None. A third less for this process to send, and for the server
+    to unpack, than `_columns`."""
+    first = jobs[0]
+    task_and_queue, rest = first[1:3], first[4:]
+    if any(job[4:] != rest or job[1:3] != task_and_queue for job in jobs):
+        return None
+    ids = ",".join([job.id for job in jobs])
+    if ids.count(",") != len(jobs) - 1:  # an id of its own making holds a comma
+        return None
+    return {
+        "ids": ids,
+        "args": _ARGS_ENCODER.encode([job.args for job in jobs]),
+        "task": first.task,
+        "queue": first.queue,
+        "priority": first.priority,
+        "max_attempts": first.max_attempts,
+        "run_at": now if first.run_at is None else first.run_at,
+        "now": now,
+        "timeout": first.timeout,
+        "memory": first.memory,
+        "limits": refs_json(first.limits),
+        "rates": refs_json(first.rates),
+        "wait_timeout": first.wait_timeout,
+    }
 
 
 @cache
