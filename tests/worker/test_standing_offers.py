@@ -5,6 +5,7 @@ its notification is lost, and a worker that stops hands back a job that took its
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import time
@@ -48,43 +49,34 @@ def sqlite_app(tmp_path: Path) -> Iterator[App]:
     built.close()
 
 
-def start_idle_worker(app: App) -> Supervisor:
+@contextlib.contextmanager
+def running_idle(app: App) -> Iterator[Supervisor]:
     """A started worker that found nothing to claim and stands an offer."""
     supervisor = app.worker(concurrency=2, poll_interval=0.2)
     supervisor.start()
     try:
         step_until(supervisor, lambda: supervisor.standing_offer is not None)
-    except BaseException:
+        yield supervisor
+    finally:
         supervisor.shutdown()
-        raise
-    return supervisor
 
 
 @pytest.fixture
 def idle_worker(app: App) -> Iterator[Supervisor]:
-    supervisor = start_idle_worker(app)
-    try:
+    with running_idle(app) as supervisor:
         yield supervisor
-    finally:
-        supervisor.shutdown()
 
 
 @pytest.fixture
 def idle_pg_worker(pg_app: App) -> Iterator[Supervisor]:
-    supervisor = start_idle_worker(pg_app)
-    try:
+    with running_idle(pg_app) as supervisor:
         yield supervisor
-    finally:
-        supervisor.shutdown()
 
 
 @pytest.fixture
 def idle_sqlite_worker(sqlite_app: App) -> Iterator[Supervisor]:
-    supervisor = start_idle_worker(sqlite_app)
-    try:
+    with running_idle(sqlite_app) as supervisor:
         yield supervisor
-    finally:
-        supervisor.shutdown()
 
 
 def step_until(supervisor: Supervisor, condition: Callable[[], bool]) -> None:

@@ -5,7 +5,9 @@ SQLite): a claim as a JSON array."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
+from cargohold.memory.admission import MemoryOffer
 from cargohold.records import Claim, NewJob
 
 HANDED_SIZE = 7000
@@ -26,6 +28,20 @@ def may_take_offer(job: NewJob, now: float) -> bool:
         and (job.run_at is None or job.run_at <= now)
         and len(job.args) + len(job.task) + len(job.queue) <= HANDED_SIZE
     )
+
+
+def offer_params(
+    worker_id: str, lease_token: str, memory: MemoryOffer, lease: float, until: float
+) -> dict[str, Any]:
+    """The columns of a standing offer that every store keeps alike (offer_stand.sql)."""
+    return {
+        "worker_id": worker_id,
+        "lease_token": lease_token,
+        "free": memory.free,
+        "unknown_need": memory.unknown_need,
+        "lease": lease,
+        "expires_at": until,
+    }
 
 
 def handed_payload(claim: Claim) -> str:

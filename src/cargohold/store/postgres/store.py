@@ -39,6 +39,7 @@ from cargohold.records import (
 )
 from cargohold.store.copying import CopyPage, export_pages
 from cargohold.store.flow import capacities_json
+from cargohold.store.handing import offer_params
 from cargohold.store.postgres import copying, hotpath, producing, rows
 from cargohold.store.postgres.admin import PostgresAdmin
 from cargohold.store.postgres.database import PACKAGE, Database, Tx
@@ -195,14 +196,9 @@ class PostgresStore(PostgresAdmin, PostgresReading, PostgresWorkers, PostgresFlo
     ) -> str | None:
         lease_token = offer_lease_token()
         params = {
-            "worker_id": worker_id,
-            "lease_token": lease_token,
+            **offer_params(worker_id, lease_token, memory, lease, until),
             "channel": handed_channel(worker_id),
             "queues": None if queues is None else list(queues),
-            "free": memory.free,
-            "unknown_need": memory.unknown_need,
-            "lease": lease,
-            "expires_at": until,
         }
         self._claiming_database().transaction(
             lambda tx: tx.run("offer_stand", params), what="stand_offer", one_write=True

@@ -14,6 +14,7 @@ from cargohold.memory.admission import RUNNER_OVERHEAD, MemoryOffer
 from cargohold.records import Claim, NewJob
 from cargohold.states import JobState
 from cargohold.store.flow import enqueue_params
+from cargohold.store.handing import offer_params
 from cargohold.store.sqlite.connection import SQLiteConnection
 from cargohold.store.sqlite.connection import sql as _sql
 from cargohold.store.sqlite.events import insert_event
@@ -76,14 +77,9 @@ class SQLiteOffers(SQLiteConnection):
     ) -> str | None:
         lease_token = new_lease_token()
         params = {
-            "worker_id": worker_id,
-            "lease_token": lease_token,
+            **offer_params(worker_id, lease_token, memory, lease, until),
             "marker": handed_marker(worker_id),
             "queues": None if queues is None else json.dumps(list(queues)),
-            "free": memory.free,
-            "unknown_need": memory.unknown_need,
-            "lease": lease,
-            "expires_at": until,
         }
         # An offer lost in a power cut is one no job took: it need not wait for the disk.
         with self._write(synced=False) as connection:
