@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import secrets
 import socket
@@ -19,6 +20,8 @@ from pathlib import Path
 
 from cargohold.records import Claim
 from cargohold.store.handing import handed_claim, handed_payload
+
+log = logging.getLogger("cargohold.store.sqlite")
 
 _ABSTRACT = sys.platform.startswith("linux")
 
@@ -73,8 +76,12 @@ class SocketWakeup:
         with contextlib.suppress(BlockingIOError):
             while True:
                 datagram = self._socket.recv(LARGEST_DATAGRAM)
-                if datagram != WAKE:
+                if datagram == WAKE:
+                    continue
+                try:
                     handed.append(handed_claim(datagram.decode()))
+                except ValueError:  # not a producer's: any local process may send here
+                    log.warning("ignored a malformed wake-up datagram (%d bytes)", len(datagram))
         return handed
 
     def close(self) -> None:
