@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
+import select
+import signal
 import socket
 import sqlite3
 import statistics
 import subprocess
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from bench.harness import services
 
@@ -88,12 +91,14 @@ is 10 to 30 ms, after which every process on the path has to be woken up."""
 
 def floors(scratch: Path, admin_url: str, samples: int) -> dict[str, float | None]:
     """What the idle-latency path cannot go below on this machine right now, in ms (median of
-    `samples`): a durable commit's disk flush, a PostgreSQL round trip after an idle gap, and
-    waking another process over a pipe after an idle gap."""
+    `samples`): a durable commit's disk flush, a PostgreSQL round trip after an idle gap,
+    waking another process over a pipe after an idle gap, and the whole way of a job handed
+    over through PostgreSQL with nothing else done on it (`_postgres_hand_off`)."""
     return {
         "disk_flush_ms": _disk_flush(scratch, samples),
         "postgres_idle_round_trip_ms": _postgres_round_trip(admin_url, samples),
         "process_wake_up_ms": _process_wake_up(samples),
+        "postgres_hand_off_ms": _postgres_hand_off(admin_url, samples),
     }
 
 
@@ -162,3 +167,91 @@ def _process_wake_up(samples: int) -> float:
         os.close(parent_reads)
         os.waitpid(pid, 0)
     return _median_ms(timed)
+
+
+HAND_OFF_TABLE = f"bench_hand_off_{os.getpid()}"
+
+
+def _postgres_hand_off(admin_url: str, samples: int) -> float | None:
+    """The bare shape of an idle PostgreSQL worker's path, after 20 ms of idleness: one
+    statement inserts a row and NOTIFYs (a durable commit); a process LISTENing hears it and
+    passes it over a pipe to another process, which takes the time. No queue does less for
+    a job that starts on another process than the one that heard of it."""
+    try:
+        import psycopg
+
+        with psycopg.connect(admin_url, connect_timeout=3, autocommit=True) as connection:
+            connection.execute(f"CREATE TABLE {HAND_OFF_TABLE} (id integer PRIMARY KEY)")
+            try:
+                return _median_ms(_hand_offs(connection, admin_url, samples))
+            finally:
+                connection.execute(f"DROP TABLE {HAND_OFF_TABLE}")
+    except Exception:
+        return None
+
+
+def _hand_offs(connection: Any, admin_url: str, samples: int) -> list[float]:
+    channel = HAND_OFF_TABLE
+    ready_reads, ready_writes = os.pipe()  # the listener to the parent, once it LISTENs
+    forward_reads, forward_writes = os.pipe()  # the listener to the starter
+    times_reads, times_writes = os.pipe()  # the starter to the parent: when it heard
+    listener = os.fork()
+    if listener == 0:
+        _listen_and_forward(admin_url, channel, ready_writes, forward_writes)
+    starter = os.fork()
+    if starter == 0:
+        try:
+            while os.read(forward_reads, 64):
+                os.write(times_writes, f"{time.perf_counter()!r}\n".encode())
+        finally:
+            os._exit(0)
+    for descriptor in (ready_writes, forward_reads, forward_writes, times_writes):
+        os.close(descriptor)
+    timed = []
+    try:
+        if not _read_line(ready_reads):
+            raise RuntimeError("the listener could not LISTEN")
+        for number in range(samples):
+            time.sleep(IDLE_GAP)
+            started = time.perf_counter()
+            connection.execute(
+                f"WITH row AS (INSERT INTO {HAND_OFF_TABLE} VALUES (%(n)s) RETURNING id) "
+                f"SELECT pg_notify('{channel}', id::text) FROM row",
+                {"n": number},
+            )
+            timed.append(float(_read_line(times_reads)) - started)
+    finally:
+        for pid in (listener, starter):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(ready_reads)
+        os.close(times_reads)
+    return timed
+
+
+def _listen_and_forward(admin_url: str, channel: str, ready: int, forward: int) -> NoReturn:
+    """The listening process: never returns."""
+    try:
+        import psycopg
+
+        with psycopg.connect(admin_url, autocommit=True) as heard:
+            heard.execute(f"LISTEN {channel}")
+            os.write(ready, b"listening\n")
+            pgconn = heard.pgconn
+            while True:
+                select.select([heard.fileno()], [], [])
+                pgconn.consume_input()
+                while (notification := pgconn.notifies()) is not None:
+                    os.write(forward, notification.extra + b"\n")
+    finally:
+        os._exit(0)
+
+
+def _read_line(descriptor: int, timeout: float = 5.0) -> bytes:
+    """One short line from a pipe (what a child writes at once), or b"" at its end; raise if
+    none comes within `timeout` seconds."""
+    readable, _, _ = select.select([descriptor], [], [], timeout)
+    if not readable:
+        raise TimeoutError("no reply from the hand-off's processes")
+    return os.read(descriptor, 64).strip()

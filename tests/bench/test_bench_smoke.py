@@ -53,6 +53,8 @@ def test_smoke_run_measures_cargohold_on_sqlite_and_writes_its_report(tmp_path: 
     for moment in ("floors_at_start", "floors_at_end"):
         floors = document["machine"][moment]
         assert floors["disk_flush_ms"] > 0 and floors["process_wake_up_ms"] > 0, floors
+        if floors["postgres_idle_round_trip_ms"] is not None:  # the server was reachable
+            assert floors["postgres_hand_off_ms"] > 0, floors
 
     # And the tiny memory burst ran in its container, or says why it could not
     burst = document["memory_burst"]
