@@ -2,17 +2,18 @@
 the start of the job, for one real worker (`--concurrency 2`) woken by jobs sent one at a
 time, a random 10-30 ms apart (the benchmark's idle-latency method).
 
-Every process on the way writes a line (wall-clock time, step) to one file as it passes a
-step: the producer around `enqueue()`, the supervisor when its wait ends, around its claim's
-store transaction and as it sends the job to a runner, and the runner when it receives the
-job and when the task's body starts. Each step's figure is the median over the jobs of the
-time from the step before it. Jobs claimed by the worker and jobs handed to its standing
-offer by the producer are shown apart: the second kind has no claim step.
+Every process on the way notes (wall-clock time, step) as it passes a step: the producer
+around `enqueue()`; the supervisor when its wait ends, as its tick starts, around its claim's
+store transaction, as it dispatches the job and as it sends it to a runner; the runner when
+it receives the job and when the task's body starts. Each step's figure is the median over
+the jobs of the time from the step before it. Jobs claimed by the worker and jobs handed to
+its standing offer by the producer are shown apart: the second kind has no claim step.
 
     .venv/bin/python bench/latency_steps.py [--store postgres|sqlite] [--jobs 300]
 
-The marks themselves cost a few microseconds each (a file opened, written and closed).
-"""
+A note is kept in memory (a fraction of a microsecond) and written to the marks file while
+its process has nothing else to do: the supervisor just before it waits, the runner once the
+task's body has started, the producer at the end."""
 
 from __future__ import annotations
 
@@ -40,8 +41,10 @@ STEPS = [
     "enqueue",
     "enqueued",
     "woken",
+    "tick",
     "claim sent",
     "claim back",
+    "dispatch",
     "job sent",
     "job received",
     "task started",
@@ -52,26 +55,38 @@ HANDED_STEPS = [step for step in STEPS if not step.startswith("claim")]
 it comes with the wake-up, and no claim of the worker's is on its way."""
 
 
-def mark(step: str) -> None:
+NOTED: list[tuple[float, str]] = []
+"""This process's notes not written yet."""
+
+
+def note(step: str) -> None:
+    NOTED.append((time.time(), step))
+
+
+def write_notes() -> None:
+    if not NOTED:
+        return
+    lines = "".join(f"{at!r} {step}\n" for at, step in NOTED)
+    NOTED.clear()
     descriptor = os.open(os.environ[MARKS_ENV], os.O_WRONLY | os.O_APPEND | os.O_CREAT)
     try:
-        os.write(descriptor, f"{time.time()!r} {step}\n".encode())
+        os.write(descriptor, lines.encode())
     finally:
         os.close(descriptor)
 
 
-def marked_after(function: Callable[..., Any], step: str) -> Callable[..., Any]:
+def noted_after(function: Callable[..., Any], step: str) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         result = function(*args, **kwargs)
-        mark(step)
+        note(step)
         return result
 
     return wrapper
 
 
-def marked_before(function: Callable[..., Any], step: str) -> Callable[..., Any]:
+def noted_before(function: Callable[..., Any], step: str) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        mark(step)
+        note(step)
         return function(*args, **kwargs)
 
     return wrapper
@@ -81,12 +96,30 @@ def install_marks() -> None:
     """Wrap the worker's functions at each step (runners are forked: they inherit these)."""
     from cargohold.worker import runner, runners, supervisor, waiting
 
-    waiting.Waiter.wait = marked_after(waiting.Waiter.wait, "woken")  # type: ignore[method-assign]
+    wait = waiting.Waiter.wait
+
+    def noted_wait(*args: Any, **kwargs: Any) -> Any:
+        write_notes()  # about to sleep: nothing is waiting on this process
+        result = wait(*args, **kwargs)
+        note("woken")
+        return result
+
+    start_runner = runners.runner_main
+
+    def runner_main(*args: Any, **kwargs: Any) -> Any:
+        NOTED.clear()  # the supervisor's, copied by the fork: it writes them itself
+        return start_runner(*args, **kwargs)
+
+    waiting.Waiter.wait = noted_wait  # type: ignore[method-assign]
+    supervisor.Supervisor.tick = noted_before(supervisor.Supervisor.tick, "tick")  # type: ignore[method-assign]
     claim = supervisor.Supervisor._persist_and_claim
-    claim = marked_after(marked_before(claim, "claim sent"), "claim back")
+    claim = noted_after(noted_before(claim, "claim sent"), "claim back")
     supervisor.Supervisor._persist_and_claim = claim  # type: ignore[method-assign]
-    runners.Runner.send = marked_before(runners.Runner.send, "job sent")  # type: ignore[method-assign]
-    runner.run_job = marked_before(runner.run_job, "job received")
+    dispatch = noted_before(supervisor.Supervisor.dispatch, "dispatch")
+    supervisor.Supervisor.dispatch = dispatch  # type: ignore[method-assign]
+    runners.Runner.send = noted_before(runners.Runner.send, "job sent")  # type: ignore[method-assign]
+    runners.runner_main = runner_main
+    runner.run_job = noted_before(runner.run_job, "job received")
 
 
 def make_app() -> Any:
@@ -96,7 +129,8 @@ def make_app() -> Any:
 
     @app.task
     def stamp() -> None:
-        mark("task started")
+        note("task started")
+        write_notes()
 
     return app
 
@@ -110,9 +144,10 @@ def produce(app: Any, jobs: int) -> None:
     stamp = app.tasks["stamp"]
     for _ in range(jobs):
         time.sleep(random.uniform(0.01, 0.03))
-        mark("enqueue")
+        note("enqueue")
         stamp.enqueue()
-        mark("enqueued")
+        note("enqueued")
+    write_notes()
     time.sleep(0.5)
 
 
