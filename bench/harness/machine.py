@@ -195,20 +195,18 @@ def _hand_offs(connection: Any, admin_url: str, samples: int) -> list[float]:
     ready_reads, ready_writes = os.pipe()  # the listener to the parent, once it LISTENs
     forward_reads, forward_writes = os.pipe()  # the listener to the starter
     times_reads, times_writes = os.pipe()  # the starter to the parent: when it heard
-    listener = os.fork()
-    if listener == 0:
-        _listen_and_forward(admin_url, channel, ready_writes, forward_writes)
-    starter = os.fork()
-    if starter == 0:
-        try:
-            while os.read(forward_reads, 64):
-                os.write(times_writes, f"{time.perf_counter()!r}\n".encode())
-        finally:
-            os._exit(0)
-    for descriptor in (ready_writes, forward_reads, forward_writes, times_writes):
-        os.close(descriptor)
+    children: list[int] = []
     timed = []
     try:
+        children.append(os.fork())
+        if children[-1] == 0:
+            _listen_and_forward(admin_url, channel, ready_writes, forward_writes)
+        children.append(os.fork())
+        if children[-1] == 0:
+            _start_when_heard(forward_reads, times_writes)
+        for descriptor in (ready_writes, forward_reads, forward_writes, times_writes):
+            os.close(descriptor)
+        ready_writes = forward_reads = forward_writes = times_writes = -1
         if not _read_line(ready_reads):
             raise RuntimeError("the listener could not LISTEN")
         for number in range(samples):
@@ -221,13 +219,24 @@ def _hand_offs(connection: Any, admin_url: str, samples: int) -> list[float]:
             )
             timed.append(float(_read_line(times_reads)) - started)
     finally:
-        for pid in (listener, starter):
+        for pid in children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
-        os.close(ready_reads)
-        os.close(times_reads)
+        descriptors = (ready_reads, ready_writes, forward_reads, forward_writes, times_reads)
+        for descriptor in (*descriptors, times_writes):
+            if descriptor >= 0:  # -1: closed once both children had their copies
+                os.close(descriptor)
     return timed
+
+
+def _start_when_heard(heard: int, times: int) -> NoReturn:
+    """The starting process: the time each forwarded line arrives, until the pipe closes."""
+    try:
+        while os.read(heard, 64):
+            os.write(times, f"{time.perf_counter()!r}\n".encode())
+    finally:
+        os._exit(0)
 
 
 def _listen_and_forward(admin_url: str, channel: str, ready: int, forward: int) -> NoReturn:
