@@ -223,8 +223,14 @@ def _hand_offs(connection: Any, admin_url: str, samples: int) -> list[float]:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
-        descriptors = (ready_reads, ready_writes, forward_reads, forward_writes, times_reads)
-        for descriptor in (*descriptors, times_writes):
+        for descriptor in (
+            ready_reads,
+            ready_writes,
+            forward_reads,
+            forward_writes,
+            times_reads,
+            times_writes,
+        ):
             if descriptor >= 0:  # -1: closed once both children had their copies
                 os.close(descriptor)
     return timed
