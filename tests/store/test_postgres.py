@@ -22,6 +22,7 @@ from cargohold.outcome import Failed, Succeeded  # noqa: E402
 from cargohold.records import Ack, JobFilter  # noqa: E402
 from cargohold.states import JobState  # noqa: E402
 from cargohold.store import open_store  # noqa: E402
+from cargohold.store.postgres import clock as clock_module  # noqa: E402
 from cargohold.store.postgres import wakeup as wakeup_module  # noqa: E402
 from cargohold.store.postgres.database import PACKAGE, Database, redact  # noqa: E402
 from cargohold.store.postgres.rows import array_literal  # noqa: E402
@@ -478,6 +479,46 @@ def test_now_is_the_database_clock_even_when_ours_is_wrong(
         assert abs(opened.now() - server) < 0.5
     finally:
         opened.close()
+
+
+def _server_clock(url: str) -> float:
+    with psycopg.connect(url) as connection:
+        row = connection.execute("SELECT extract(epoch FROM clock_timestamp())::float8")
+        return float(row.fetchone()[0])
+
+
+def _shift_host_clock(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + seconds)
+
+
+def test_a_due_clock_measurement_waits_for_the_end_of_the_next_transaction(
+    pg: PostgresStore, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(clock_module, "REFRESH_EVERY", 0.0)  # a measurement is always due
+    # This host's clock drifts ahead by less than a step: a time given before the next
+    # measurement still carries the old offset.
+    _shift_host_clock(monkeypatch, 2 * clock_module.STEP / 3)
+    assert pg.now() - _server_clock(postgres_url) > clock_module.STEP / 3
+    enqueue_one(pg)  # a transaction: once it has committed, the clock is measured
+    assert abs(pg.now() - _server_clock(postgres_url)) < clock_module.STEP / 3
+
+
+def test_a_host_clock_set_since_the_last_measurement_is_measured_again_at_once(
+    pg: PostgresStore, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _shift_host_clock(monkeypatch, -3600)  # set back an hour, no transaction since
+    assert abs(pg.now() - _server_clock(postgres_url)) < 0.5
+
+
+def test_an_old_offset_is_measured_again_before_a_time_is_given(
+    pg: PostgresStore, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A process that runs no transaction of the store's own (it enqueues only with
+    # connection=) still gets an offset no older than MAX_AGE.
+    monkeypatch.setattr(clock_module, "MAX_AGE", 0.0)
+    _shift_host_clock(monkeypatch, 2 * clock_module.STEP / 3)
+    assert abs(pg.now() - _server_clock(postgres_url)) < clock_module.STEP / 3
 
 
 def test_a_forked_child_uses_its_own_connections(pg: PostgresStore) -> None:

@@ -1,5 +1,5 @@
 """The PostgreSQL store's connections: a pool, one short transaction per store verb, safe
-retries when the server goes away, and the database clock.
+retries when the server goes away, and the database clock (`clock.ServerClock`).
 
 A verb's work runs in one transaction on a pooled connection. If the connection breaks before
 COMMIT is sent, nothing happened and the work is simply run again on a fresh connection. If it
@@ -27,6 +27,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from cargohold.errors import StoreError
+from cargohold.store.postgres.clock import ServerClock
 from cargohold.store.sqlfiles import statement
 
 log = logging.getLogger("cargohold.store.postgres")
@@ -48,8 +49,6 @@ RECONNECT_TIMEOUT = 4.0
 """The pool backs off between attempts to reconnect (1 s, 2 s...); ending an attempt after
 this long and starting a new one on demand keeps a worker from sleeping long after the server
 is back."""
-CLOCK_REFRESH_EVERY = 60.0
-"""Seconds between two measurements of the offset between this host's clock and the server's."""
 
 T = TypeVar("T")
 Row = dict[str, Any]
@@ -225,8 +224,7 @@ class Database:
         self._session = session
         self._pool: ConnectionPool[PooledConnection] | None = None
         self._pid = 0
-        self._offset = 0.0
-        self._next_clock_refresh = 0.0
+        self._clock = ServerClock()
         if check:
             self._check_reachable()
 
@@ -247,7 +245,7 @@ class Database:
         """Fail at once with the server's own words if it cannot be used at all."""
         try:
             with self.connect(autocommit=True) as connection:
-                self._measure_clock(connection)
+                self._clock.measure(connection)
         except psycopg.Error as error:
             raise StoreError(
                 f"cannot use the PostgreSQL store {self.shown_url}: {_first_line(error)}; "
@@ -303,7 +301,17 @@ class Database:
         `one_write=True`: `work` changes the database with its first statement alone (later
         ones only read). It then runs in autocommit mode: that statement is a transaction of
         its own, sent and committed in one round trip instead of three (BEGIN, it, COMMIT).
-        A connection that breaks while it runs leaves its fate unknown, as a lost COMMIT."""
+        A connection that breaks while it runs leaves its fate unknown, as a lost COMMIT.
+
+        A measurement of the clock that is due is made once `work` has committed (`clock`)."""
+        result = self._retrying(work, what, idempotent=idempotent, one_write=one_write)
+        if self._clock.due():
+            self._read_clock()
+        return result
+
+    def _retrying(
+        self, work: Callable[[Tx], T], what: str, *, idempotent: bool, one_write: bool
+    ) -> T:
         deadline = time.monotonic() + self.retry_for
         delay = 0.02
         dead_to_skip = self._sizes[1] + 1  # pooled connections found dead, replaced at once
@@ -388,33 +396,24 @@ class Database:
 
     def now(self) -> float:
         """The server's clock, read as this host's clock plus a measured offset, so asking the
-        time costs no round trip. The offset is measured again every minute."""
-        if time.monotonic() >= self._next_clock_refresh:
-            try:
-                with self.pool().connection(timeout=CONNECT_TIMEOUT) as connection:
-                    self._measure_clock(connection)
-                    connection.rollback()
-            except psycopg.Error as error:  # keep the last offset; try again soon
-                log.warning("could not read the database clock: %s", _first_line(error))
-                self._next_clock_refresh = time.monotonic() + 1.0
-        return time.time() + self._offset
+        time costs no round trip (see `clock`)."""
+        if self._clock.unsure():
+            self._read_clock()
+        return self._clock.now()
 
-    def _measure_clock(self, connection: psycopg.Connection[Any]) -> None:
-        """Offset of the server clock from ours, from the quickest of three round trips."""
-        samples = []
-        for _ in range(3):
-            before = time.time()
-            row = connection.execute(sql("clock")).fetchone()
-            after = time.time()
-            assert row is not None
-            samples.append((after - before, row[0] - (before + after) / 2))
-        self._offset = min(samples)[1]
-        self._next_clock_refresh = time.monotonic() + CLOCK_REFRESH_EVERY
+    def _read_clock(self) -> None:
+        try:
+            with self.pool().connection(timeout=CONNECT_TIMEOUT) as connection:
+                self._clock.measure(connection)
+                connection.rollback()
+        except psycopg.Error as error:  # keep the last offset; try again soon
+            log.warning("could not read the database clock: %s", _first_line(error))
+            self._clock.failed()
 
     @property
     def clock_offset(self) -> float:
         """Seconds the server's clock is ahead of this host's (negative if behind)."""
-        return self._offset
+        return self._clock.offset
 
 
 def _wait_for_connection(deadline: float) -> float:
