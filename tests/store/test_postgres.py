@@ -466,21 +466,6 @@ def test_concurrent_first_starts_migrate_once(empty_postgres_url: str) -> None:
         opened.close()
 
 
-def test_now_is_the_database_clock_even_when_ours_is_wrong(
-    postgres_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    real_time = time.time
-    monkeypatch.setattr(time, "time", lambda: real_time() + 3600)  # this host is an hour ahead
-    opened = PostgresStore(postgres_url)
-    try:
-        with psycopg.connect(postgres_url) as connection:
-            row = connection.execute("SELECT extract(epoch FROM clock_timestamp())::float8")
-            server = row.fetchone()[0]
-        assert abs(opened.now() - server) < 0.5
-    finally:
-        opened.close()
-
-
 def _server_clock(url: str) -> float:
     with psycopg.connect(url) as connection:
         row = connection.execute("SELECT extract(epoch FROM clock_timestamp())::float8")
@@ -490,6 +475,18 @@ def _server_clock(url: str) -> float:
 def _shift_host_clock(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
     real_time = time.time
     monkeypatch.setattr(time, "time", lambda: real_time() + seconds)
+
+
+def test_now_is_the_database_clock_even_when_ours_is_wrong(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _shift_host_clock(monkeypatch, 3600)  # this host is an hour ahead
+    opened = PostgresStore(postgres_url)
+    try:
+        server = _server_clock(postgres_url)
+        assert abs(opened.now() - server) < 0.5
+    finally:
+        opened.close()
 
 
 def test_a_due_clock_measurement_waits_for_the_end_of_the_next_transaction(

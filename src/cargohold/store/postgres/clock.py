@@ -16,9 +16,6 @@ from typing import Any
 
 import psycopg
 
-from cargohold.store.sqlfiles import statement
-
-PACKAGE = "cargohold.store.postgres"
 REFRESH_EVERY = 60.0
 """Seconds after which the offset is measured again, after the next transaction."""
 MAX_AGE = 600.0
@@ -33,7 +30,9 @@ RETRY_AFTER = 1.0
 
 
 class ServerClock:
-    def __init__(self) -> None:
+    def __init__(self, query: str) -> None:
+        """`query`: the statement that reads the server's clock, in seconds since the epoch."""
+        self._query = query
         self.offset = 0.0
         """Seconds the server's clock is ahead of this host's (negative if behind)."""
         self._measured_at: float | None = None
@@ -55,8 +54,8 @@ class ServerClock:
         return abs(time.time() - monotonic - self._wall_ahead) > STEP
 
     def due(self) -> bool:
-        """Whether a measurement made once it costs no verb anything is due. Never before
-        the first (a pool that gives no times, such as the claims', never measures)."""
+        """Whether a measurement is due, to be made after a transaction has committed. Never
+        before the first (a pool that gives no times, such as the claims', never measures)."""
         monotonic = time.monotonic()
         return (
             self._measured_at is not None
@@ -69,7 +68,7 @@ class ServerClock:
         samples = []
         for _ in range(3):
             before = time.time()
-            row = connection.execute(statement(PACKAGE, "clock")).fetchone()
+            row = connection.execute(self._query).fetchone()
             after = time.time()
             assert row is not None
             samples.append((after - before, row[0] - (before + after) / 2))

@@ -224,7 +224,7 @@ class Database:
         self._session = session
         self._pool: ConnectionPool[PooledConnection] | None = None
         self._pid = 0
-        self._clock = ServerClock()
+        self._clock = ServerClock(sql("clock"))
         if check:
             self._check_reachable()
 
