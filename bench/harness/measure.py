@@ -176,28 +176,32 @@ def idle_memory_and_latency(session: Session) -> None:
 
 def backlog_scaling(session: Session) -> None:
     """Claim throughput (jobs started per second) with each backlog size queued: a sample of
-    jobs is taken off the top of the backlog, repeat times, by freshly started workers."""
+    jobs is taken off the top of the backlog, repeat times, by freshly started workers. The
+    queue is filled with the samples on top of the backlog, so that each sample is claimed
+    with at least the backlog's size still queued."""
     plan, driver, results = session.plan, session.driver, session.results
     for size in plan.backlogs:
-        too_long = _prefill_too_long(results, size, plan.prefill_budget)
+        fill = size + plan.repeat * plan.backlog_sample
+        too_long = _prefill_too_long(results, size, fill, plan.prefill_budget)
         if too_long:
             results.notes.append(too_long)
             continue
         driver.call("setup")
-        results.keep(f"prefill_seconds_{size}", driver.call("prefill", n=size, task="stamp"))
+        results.keep(f"prefill_seconds_{size}", driver.call("prefill", n=fill, task="stamp"))
         driver.call("analyze")
         for _ in range(plan.repeat):
             results.add(f"backlog_{size}", _claim_rate(session))
 
 
-def _prefill_too_long(results: Results, size: int, budget: float) -> str | None:
-    """Why filling this backlog does not fit the time budget, or None if it does."""
+def _prefill_too_long(results: Results, size: int, fill: int, budget: float) -> str | None:
+    """Why filling the backlog of `size` (with `fill` jobs) does not fit the time budget, or
+    None if it does."""
     how, rates = "its bulk enqueue", results.runs.get("bulk_enqueue")
     if not rates:
         how, rates = "one enqueue call at a time (it has no bulk API)", results.runs.get("enqueue")
     if not rates:
         return None
-    estimate = size / statistics.median(rates)
+    estimate = fill / statistics.median(rates)
     if estimate <= budget:
         return None
     return (

@@ -38,12 +38,13 @@ Redis database number of the benchmark's own.
   worker that starts its processes when there is work for them (cargohold's runners) is
   first given two jobs that run together, so that it is measured with both started, as a
   peer's prefork pool is (the JSON keeps the count of processes measured).
-- **Backlog scaling**: the queue is filled with B `stamp` jobs (through the bulk API, else one
-  call at a time; a backlog that would take longer than the run's prefill budget to fill, at
-  the enqueue rate measured earlier in the run, is left out with a note), the
-  planner statistics are refreshed (`ANALYZE`), then freshly started workers take a sample of
-  jobs off the top of the backlog; the claim rate is the jobs started per second in the ledger,
-  leaving out the first 10 % of the sample (warm-up). The ratio compares the medians.
+- **Backlog scaling**: the queue is filled with B `stamp` jobs plus one sample for each
+  repetition (through the bulk API, else one call at a time; a backlog that would take longer
+  than the run's prefill budget to fill, at the enqueue rate measured earlier in the run, is
+  left out with a note), the planner statistics are refreshed (`ANALYZE`), then freshly
+  started workers take a sample of jobs off the top of the backlog, so that at least B stay
+  queued behind it; the claim rate is the jobs started per second in the ledger, leaving out
+  the first 10 % of the sample (warm-up). The ratio compares the medians.
 - **Memory burst**: a cgroup v1 memory group with a hard limit (the container) is created for
   the run; a process standing in for the web server takes its memory in it, then the
   system's worker is started in it with the system's own default settings and given one
