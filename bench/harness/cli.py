@@ -56,7 +56,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--jobs", type=int, help="jobs per enqueue and drain run (full: 5000)")
     parser.add_argument("--latency-jobs", type=int, help="jobs per latency run (full: 200)")
     parser.add_argument("--backlog", help="backlog sizes, comma-separated (full: 10000,1000000)")
-    parser.add_argument("--backlog-sample", type=int, help="jobs claimed per backlog run (full: 5000)")
+    parser.add_argument(
+        "--backlog-sample", type=int, help="jobs claimed per backlog run (full: 5000)"
+    )
     parser.add_argument(
         "--prefill-budget",
         type=float,
