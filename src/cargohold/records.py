@@ -101,6 +101,17 @@ class Claim:
 
 
 @dataclass(frozen=True, slots=True)
+class Heard:
+    """What a worker's wake-up descriptor had for it (`Wakeup.drain`)."""
+
+    handed: list[Claim]
+    """Jobs handed to the worker's standing offer, already claimed for it."""
+    woken: bool
+    """A wake-up came that brought no job: new work may be ready for a claim. Also true
+    when nothing could be read, or the connection was lost (a wake-up may be missed)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Ack:
     """The outcome of one attempt, to be persisted only while `lease_token` still holds."""
 

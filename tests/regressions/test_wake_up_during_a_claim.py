@@ -35,8 +35,10 @@ def test_a_wake_up_heard_while_a_claim_is_in_flight_is_not_lost(tmp_path: Path) 
             supervisor.step(max_wait=0.05)
         assert supervisor.pace.quick
         # When it ran one more job, and persists its outcome with a claim that finds the
-        # queue empty, and a producer's wake-up comes while that transaction waits
-        noop.enqueue()
+        # queue empty, and a producer's wake-up comes while that transaction waits (the job
+        # has a key, so it is not handed to the worker's standing offer: it wakes the worker,
+        # which claims it)
+        noop.options(key="one-more").enqueue()
         while not (supervisor.running_jobs or supervisor.unpersisted):  # claimed
             supervisor.step(max_wait=0.05)
         with commits_held(store_url):

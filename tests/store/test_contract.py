@@ -622,7 +622,7 @@ def test_wakeup_fires_when_a_ready_job_is_enqueued(store: Store) -> None:
         enqueue_one(store, store.now())
         readable, _, _ = select.select([wakeup.fileno()], [], [], 5.0)
         assert readable, "no wake-up within 5 s of a ready job's enqueue"
-        wakeup.drain()
+        assert wakeup.drain().woken
     finally:
         wakeup.close()
 

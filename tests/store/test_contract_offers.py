@@ -14,7 +14,7 @@ import pytest
 
 from cargohold.memory.admission import MemoryOffer
 from cargohold.outcome import Succeeded
-from cargohold.records import Ack, Claim, NewJob
+from cargohold.records import Ack, Claim, Heard, NewJob
 from cargohold.states import JobState
 from cargohold.store import Store
 from tests.store.test_contract import LEASE, OTHER, T0, WORKER, enqueue_one, kinds, new_job
@@ -42,8 +42,16 @@ def heard(store: Store, wakeup: object, wait: float = 2.0) -> list[Claim]:
     handed: list[Claim] = []
     while not handed and time.monotonic() < deadline:
         select.select([wakeup.fileno()], [], [], 0.05)  # type: ignore[attr-defined]
-        handed += wakeup.drain()  # type: ignore[attr-defined]
+        handed += wakeup.drain().handed  # type: ignore[attr-defined]
     return handed
+
+
+def next_heard(wakeup: Any) -> Heard:
+    """What the wake-up channel brings next (within 2 seconds)."""
+    readable, _, _ = select.select([wakeup.fileno()], [], [], 2.0)
+    assert readable, "nothing came through the wake-up channel within 2 s"
+    heard: Heard = wakeup.drain()
+    return heard
 
 
 def test_the_next_job_takes_the_offer_or_is_queued_as_usual(store: Store) -> None:
@@ -83,6 +91,28 @@ def test_the_next_job_takes_the_offer_or_is_queued_as_usual(store: Store) -> Non
         assert store.ack(WORKER, [Ack(job_id, token, Succeeded("null"))], T0 + 1) == [True]
         done = store.get_job(job_id)
         assert done is not None and done.state == JobState.SUCCEEDED
+    finally:
+        wakeup.close()
+
+
+def test_a_job_that_takes_the_offer_comes_alone_and_one_that_finds_it_taken_wakes(
+    store: Store,
+) -> None:
+    wakeup = store.wakeup(WORKER)
+    assert wakeup is not None
+    try:
+        # Given an idle worker's standing offer
+        if stand(store) is None:
+            return  # a store that hands nothing over: every job wakes, as the contract says
+        # When a job takes it
+        first = enqueue_one(store)
+        # Then it comes alone: nothing tells the worker to claim
+        heard = next_heard(wakeup)
+        assert [claim.id for claim in heard.handed] == [first] and not heard.woken
+        # And when the next job finds the offer taken, it wakes the worker for a claim
+        enqueue_one(store)
+        heard = next_heard(wakeup)
+        assert heard.handed == [] and heard.woken
     finally:
         wakeup.close()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-from cargohold.records import Claim
+from cargohold.records import Claim, Heard
 from cargohold.store.handing import handed_payload
 from cargohold.store.sqlite.wakeup import SocketWakeup, _address, handed_marker
 
@@ -20,8 +20,11 @@ def test_a_malformed_datagram_is_ignored_and_a_handed_job_still_comes(tmp_path: 
         for datagram in (b"!", b"\xff not utf-8", b'["too", "short"]', b"{not json"):
             sender.sendto(datagram, address)
         sender.sendto(handed_payload(claim).encode(), address)
-        assert wakeup.drain() == [claim]
-        assert wakeup.drain() == []
+        assert wakeup.drain() == Heard([claim], woken=True)  # whatever came may be for a claim
+        assert wakeup.drain() == Heard([], woken=True)
+        # A handed job alone calls for no claim
+        sender.sendto(handed_payload(claim).encode(), address)
+        assert wakeup.drain() == Heard([claim], woken=False)
     finally:
         sender.close()
         wakeup.close()

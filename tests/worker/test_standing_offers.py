@@ -180,3 +180,68 @@ def test_a_worker_that_stops_hands_back_a_job_that_took_its_offer(
     finally:
         other.shutdown()
     assert job.result == 2
+
+
+@contextlib.contextmanager
+def idle_and_rarely_polling(app: App) -> Iterator[Supervisor]:
+    """An idle worker standing an offer, whose next poll is a minute away: what it claims
+    before then, it claims because something told it to. Its app has a task `nap` whose
+    memory need is declared (a job of unknown need is given all the free memory)."""
+
+    @app.task(memory="16MiB", retries=0)
+    def nap(seconds: float) -> None:
+        time.sleep(seconds)
+
+    supervisor = app.worker(concurrency=2, poll_interval=60.0)
+    supervisor.start()
+    try:
+        step_until(supervisor, lambda: supervisor.standing_offer is not None)
+        yield supervisor
+    finally:
+        supervisor.shutdown()
+
+
+def hear(worker: Supervisor) -> None:
+    """The wait that follows the tick that stood the offer, as in `Supervisor.run` (a step
+    of the test's would begin with a tick, which claims as a poll does), once what the
+    producers sent has arrived."""
+    time.sleep(0.2)
+    worker._waiter.wait([], TIMEOUT, listen=True)
+
+
+def test_a_job_handed_to_the_offer_starts_without_a_claim_of_the_workers(app: App) -> None:
+    with idle_and_rarely_polling(app) as worker:
+        last_claim = worker._last_claim
+        # When a job takes the idle worker's offer, and the worker hears of it
+        job = app.tasks["nap"].enqueue(0.4)
+        assert claimed_by_the_producer(app, job.id, worker.worker_id)
+        hear(worker)
+
+        # Then the worker starts it, and claims nothing else meanwhile: the queue it found
+        # empty is still empty, and a claim would only compete with the job's start
+        step_until(worker, lambda: bool(worker.running_jobs))
+        assert worker._last_claim == last_claim and not worker.persisting
+        step_until(worker, lambda: job.refresh().state == JobState.SUCCEEDED)
+
+
+def test_a_job_that_finds_the_offer_taken_is_claimed_at_once(app: App) -> None:
+    with idle_and_rarely_polling(app) as worker:
+        # When two jobs are enqueued back to back: the first takes the offer, the second
+        # finds it taken, is queued, and wakes the worker, which hears of both at once
+        first = app.tasks["nap"].enqueue(0.4)
+        second = app.tasks["nap"].enqueue(0.0)
+        assert claimed_by_the_producer(app, first.id, worker.worker_id)
+        assert app.store.get_job(second.id).state == JobState.QUEUED  # type: ignore[union-attr]
+        hear(worker)
+
+        # Then the second is claimed and run at once, beside the first: the wake-up that
+        # came with the handed job is not taken for it (the worker now sleeps until a runner
+        # reports or a producer wakes it, as in `Supervisor.run`)
+        deadline = time.monotonic() + TIMEOUT
+        while {first.refresh().state, second.refresh().state} != {JobState.SUCCEEDED}:
+            assert time.monotonic() < deadline, f"the jobs did not run within {TIMEOUT}s"
+            worker.step()
+        finished_first, started_second = app.store.get_job(first.id), app.store.get_job(second.id)
+        assert finished_first is not None and started_second is not None
+        assert finished_first.finished_at is not None and started_second.started_at is not None
+        assert started_second.started_at < finished_first.finished_at

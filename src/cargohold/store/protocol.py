@@ -16,6 +16,7 @@ from cargohold.records import (
     Claim,
     Enqueued,
     Event,
+    Heard,
     HeartbeatReply,
     JobFilter,
     JobMetrics,
@@ -38,9 +39,10 @@ class Wakeup(Protocol):
 
     def fileno(self) -> int: ...
 
-    def drain(self) -> list[Claim]:
-        """Consume pending wake-ups so the descriptor stops being readable; return the jobs
-        that came with them, handed to the worker's standing offer (`Store.stand_offer`)."""
+    def drain(self) -> Heard:
+        """Consume pending wake-ups so the descriptor stops being readable: the jobs that
+        came with them, handed to the worker's standing offer (`Store.stand_offer`), and
+        whether any came without a job."""
 
     def close(self) -> None: ...
 

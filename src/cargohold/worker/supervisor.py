@@ -110,6 +110,9 @@ class Supervisor:
         """Whether the store hands jobs to standing offers (until it says it does not)."""
         self._found_nothing = False
         """The last claim found nothing, and no producer woke the worker since it began."""
+        self._last_claim: tuple[float, int] = (0.0, 0)
+        """When the last claim's result was taken, and how many wake-ups the worker had heard
+        when that claim began."""
         self._stopping = False
         self._stop_deadline: float | None = None
         self._waiter = Waiter(None)
@@ -299,13 +302,13 @@ class Supervisor:
             self._heartbeat(now)
         self.endings.collect(now)
         self.endings.enforce_deadlines(now)
-        self._receive_handed()
+        handed = self._receive_handed()
         if self._stopping:
             self._withdraw_offer()
             self._hand_back_line("worker shut down before the job started")
             self._flush(now)
         else:
-            self._flush_and_claim(now)
+            self._flush_and_claim(now, news=not (handed and self._nothing_new(now)))
         # After the claim: an idle worker woken by a new job starts it first. Admission
         # counts what every runner holds; the watch and the guard are the backstop.
         self._watch_memory(now)
@@ -353,15 +356,16 @@ class Supervisor:
         """Persist the outcomes and progress collected so far."""
         self._flush_and_claim(now, claim=False)
 
-    def _flush_and_claim(self, now: float, *, claim: bool = True) -> None:
+    def _flush_and_claim(self, now: float, *, claim: bool = True, news: bool = True) -> None:
         """Start what waits in the line; persist outcomes and claim work that fits when either
         is due. While jobs are quick, the transactions run on the committers' threads (see
         `rounds`) and this returns at once; a tick after one is done takes its result (a
-        claim, outcomes refused)."""
+        claim, outcomes refused). `news=False`: nothing happened since the last claim that
+        could make work claimable (`_nothing_new`), so no claim is made."""
         came_short = self._take_results(now, wait=self._stopping or not claim)
         # A claim that came back short found the queue empty: the next one waits for a
         # producer's wake-up or the poll interval, as any claim does.
-        claiming = claim and not came_short and not self._claims_lane.busy
+        claiming = claim and news and not came_short and not self._claims_lane.busy
         if claiming:
             self._withdraw_offer()  # what it holds back is for this claim to count
         self.lineup.start(now)
@@ -461,6 +465,7 @@ class Supervisor:
         came_short = store_round.wanted > len(claims)
         if store_round.wanted:
             self._found_nothing = not claims and self._waiter.wakeups == store_round.wakeups
+            self._last_claim = (now, store_round.wakeups)
         if came_short and store_round.offer is not None:
             self._look_at_first_in_line(now, store_round.offer)
         self._flush_progress(now)
@@ -502,13 +507,29 @@ class Supervisor:
         )
         self._offers = self._standing is not None
 
-    def _receive_handed(self) -> None:
-        """Jobs handed to this worker's offer, which came with the last wake-up."""
+    def _receive_handed(self) -> bool:
+        """Jobs handed to this worker's offer, which came with the last wake-up; whether one
+        did."""
+        taken = False
         for claim in self._waiter.take_handed():
             if claim.lease_token == self._standing:
                 self._standing = None
                 self.line.extend([claim])
+                taken = True
             # Otherwise its offer was withdrawn since, and the job found then.
+        return taken
+
+    def _nothing_new(self, now: float) -> bool:
+        """The last claim found the queue empty less than a poll interval ago, and no producer
+        woke the worker since it began: a claim now would find nothing either. A job handed
+        to the worker's offer is no sign of others (a job that found the offer taken wakes
+        the worker as any job does); claiming after it would only compete with its start."""
+        began, heard = self._last_claim
+        return (
+            self._found_nothing
+            and self._waiter.wakeups == heard
+            and now - began < self.settings.poll_interval
+        )
 
     def _withdraw_offer(self) -> None:
         """Withdraw the standing offer, if any; the job that took it, if one did, goes in line."""

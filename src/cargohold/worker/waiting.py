@@ -21,7 +21,8 @@ class Waiter:
         self._receiver: socket.socket | None = None
         self._sender: socket.socket | None = None
         self.wakeups = 0
-        """How many times a producer's wake-up was heard."""
+        """How many times a producer's wake-up that may be for work to claim was heard (one
+        that only brought jobs handed to this worker's offer is not counted)."""
         self._handed: list[Claim] = []
 
     def on_stop_signals(self, handler: Callable[[int], None]) -> None:
@@ -50,8 +51,10 @@ class Waiter:
             watched.append(self._receiver.fileno())
         ready = wait(watched, max(0.0, timeout))
         if self.wakeup is not None and self.wakeup.fileno() in ready:
-            self._handed += self.wakeup.drain()
-            self.wakeups += 1
+            heard = self.wakeup.drain()
+            self._handed += heard.handed
+            if heard.woken:
+                self.wakeups += 1
         if self._receiver is not None and self._receiver.fileno() in ready:
             with contextlib.suppress(BlockingIOError):
                 self._receiver.recv(64)

@@ -23,7 +23,7 @@ from typing import Any
 
 import psycopg
 
-from cargohold.records import Claim
+from cargohold.records import Claim, Heard
 from cargohold.store.handing import handed_claim
 from cargohold.store.postgres.database import sql
 
@@ -59,28 +59,30 @@ class ListenWakeup:
             return self._silent.fileno()
         return self._connection.fileno()
 
-    def drain(self) -> list[Claim]:
-        """Consume every pending notification; the jobs handed to this worker among them.
-        Notice a dead connection and replace it (what was sent to it meanwhile is lost: the
-        worker finds a job handed to it when it withdraws its offer)."""
+    def drain(self) -> Heard:
+        """Consume every pending notification: the jobs handed to this worker among them, and
+        whether any other came. Notice a dead connection and replace it (what was sent to it
+        meanwhile is lost: the worker finds a job handed to it when it withdraws its offer,
+        and other jobs by the claim this wake-up makes)."""
         connection = self._connection
         if connection is None:
             self._listen()
-            return []
+            return Heard([], woken=True)
         handed: list[Claim] = []
+        plain = False
         try:
-            handed += self._consume(connection)
+            plain = self._consume(connection, handed)
             if _readable(connection):  # not a notification: likely the server's goodbye
                 connection.execute(sql("ping"))  # raises if the connection is gone
-                handed += self._consume(connection)
+                plain = self._consume(connection, handed) or plain
         except psycopg.Error as error:
             log.warning("wake-up connection lost (%s); polling until it is back", _first(error))
         else:
             if not connection.closed:
-                return handed
+                return Heard(handed, woken=plain or not handed)
         self._drop()
         self._listen()
-        return handed
+        return Heard(handed, woken=True)
 
     def close(self) -> None:
         self._closed = True
@@ -114,18 +116,20 @@ class ListenWakeup:
                 self._connection.close()
             self._connection = None
 
-    def _consume(self, connection: psycopg.Connection[Any]) -> list[Claim]:
-        """Read what arrived: wake-ups are dropped, handed jobs kept. Through libpq itself:
-        `connection.notifies()` takes several times as long, and this is on the way from a
-        new job to its start."""
+    def _consume(self, connection: psycopg.Connection[Any], handed: list[Claim]) -> bool:
+        """Read what arrived: handed jobs go into `handed`; whether a wake-up came without a
+        job. Through libpq itself: `connection.notifies()` takes several times as long, and
+        this is on the way from a new job to its start."""
         pgconn = connection.pgconn
         pgconn.consume_input()
-        handed = []
+        plain = False
         channel = None if self._channel is None else self._channel.encode()
         while (notification := pgconn.notifies()) is not None:
             if notification.relname == channel:
                 handed.append(handed_claim(notification.extra.decode()))
-        return handed
+            else:
+                plain = True
+        return plain
 
 
 def _readable(connection: psycopg.Connection[Any]) -> bool:

@@ -18,7 +18,7 @@ import socket
 import sys
 from pathlib import Path
 
-from cargohold.records import Claim
+from cargohold.records import Claim, Heard
 from cargohold.store.handing import handed_claim, handed_payload
 
 log = logging.getLogger("cargohold.store.sqlite")
@@ -70,19 +70,23 @@ class SocketWakeup:
     def fileno(self) -> int:
         return self._socket.fileno()
 
-    def drain(self) -> list[Claim]:
-        """Consume the wake-ups; the jobs handed to this worker among them."""
-        handed = []
+    def drain(self) -> Heard:
+        """Consume the wake-ups: the jobs handed to this worker among them, and whether any
+        came without a job."""
+        handed: list[Claim] = []
+        plain = False
         with contextlib.suppress(BlockingIOError):
             while True:
                 datagram = self._socket.recv(LARGEST_DATAGRAM)
                 if datagram == WAKE:
+                    plain = True
                     continue
                 try:
                     handed.append(handed_claim(datagram.decode()))
                 except ValueError:  # not a producer's: any local process may send here
                     log.warning("ignored a malformed wake-up datagram (%d bytes)", len(datagram))
-        return handed
+                    plain = True
+        return Heard(handed, woken=plain or not handed)
 
     def close(self) -> None:
         self._socket.close()
