@@ -209,19 +209,28 @@ def hear(worker: Supervisor) -> None:
     worker._waiter.wait([], TIMEOUT, listen=True)
 
 
-def test_a_job_handed_to_the_offer_starts_without_a_claim_of_the_workers(app: App) -> None:
+def test_a_job_handed_to_the_offer_runs_without_a_claim_of_the_workers(app: App) -> None:
     with idle_and_rarely_polling(app) as worker:
-        last_claim = worker._last_claim
+        last_claim = worker._came_up_empty
+        assert last_claim is not None
         # When a job takes the idle worker's offer, and the worker hears of it
-        job = app.tasks["nap"].enqueue(0.4)
+        job = app.tasks["nap"].enqueue(0.5)
         assert claimed_by_the_producer(app, job.id, worker.worker_id)
         hear(worker)
 
-        # Then the worker starts it, and claims nothing else meanwhile: the queue it found
-        # empty is still empty, and a claim would only compete with the job's start
+        # Then the worker starts it, and claims nothing while it runs: the queue it found
+        # empty is still empty (no producer woke it), though it has room for another job
+        # and wakes up often to watch the job's memory
         step_until(worker, lambda: bool(worker.running_jobs))
-        assert worker._last_claim == last_claim and not worker.persisting
+        ticks = 0
+        while worker.running_jobs:
+            assert worker._came_up_empty == last_claim, "the worker claimed for nothing"
+            worker.step()
+            ticks += 1
+        assert ticks > 3
+        # And it claims again once the job has ended
         step_until(worker, lambda: job.refresh().state == JobState.SUCCEEDED)
+        assert worker._came_up_empty != last_claim
 
 
 def test_a_job_that_finds_the_offer_taken_is_claimed_at_once(app: App) -> None:

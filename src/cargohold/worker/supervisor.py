@@ -110,9 +110,10 @@ class Supervisor:
         """Whether the store hands jobs to standing offers (until it says it does not)."""
         self._found_nothing = False
         """The last claim found nothing, and no producer woke the worker since it began."""
-        self._last_claim: tuple[float, int] = (0.0, 0)
-        """When the last claim's result was taken, and how many wake-ups the worker had heard
-        when that claim began."""
+        self._came_up_empty: tuple[float, int, int] | None = None
+        """The last claim came back short and no wake-up was heard while it ran (the queue
+        looked empty): when its result was taken, the wake-ups heard when it began, and the
+        attempts ended by then (`_ended`). None after any other claim."""
         self._stopping = False
         self._stop_deadline: float | None = None
         self._waiter = Waiter(None)
@@ -302,13 +303,13 @@ class Supervisor:
             self._heartbeat(now)
         self.endings.collect(now)
         self.endings.enforce_deadlines(now)
-        handed = self._receive_handed()
+        self._receive_handed()
         if self._stopping:
             self._withdraw_offer()
             self._hand_back_line("worker shut down before the job started")
             self._flush(now)
         else:
-            self._flush_and_claim(now, news=not (handed and self._nothing_new(now)))
+            self._flush_and_claim(now, news=not self._nothing_new(now))
         # After the claim: an idle worker woken by a new job starts it first. Admission
         # counts what every runner holds; the watch and the guard are the backstop.
         self._watch_memory(now)
@@ -464,8 +465,10 @@ class Supervisor:
         self.lineup.start(now)
         came_short = store_round.wanted > len(claims)
         if store_round.wanted:
-            self._found_nothing = not claims and self._waiter.wakeups == store_round.wakeups
-            self._last_claim = (now, store_round.wakeups)
+            quiet = self._waiter.wakeups == store_round.wakeups
+            self._found_nothing = not claims and quiet
+            empty = came_short and quiet
+            self._came_up_empty = (now, store_round.wakeups, self._ended) if empty else None
         if came_short and store_round.offer is not None:
             self._look_at_first_in_line(now, store_round.offer)
         self._flush_progress(now)
@@ -507,28 +510,36 @@ class Supervisor:
         )
         self._offers = self._standing is not None
 
-    def _receive_handed(self) -> bool:
-        """Jobs handed to this worker's offer, which came with the last wake-up; whether one
-        did."""
-        taken = False
+    def _receive_handed(self) -> None:
+        """Jobs handed to this worker's offer, which came with the last wake-up."""
         for claim in self._waiter.take_handed():
             if claim.lease_token == self._standing:
                 self._standing = None
                 self.line.extend([claim])
-                taken = True
             # Otherwise its offer was withdrawn since, and the job found then.
-        return taken
+
+    @property
+    def _ended(self) -> int:
+        """Attempts this worker ended (or turned down) so far: each gave memory and a slot
+        back."""
+        return sum(self.outcomes.values())
 
     def _nothing_new(self, now: float) -> bool:
-        """The last claim found the queue empty less than a poll interval ago, and no producer
-        woke the worker since it began: a claim now would find nothing either. A job handed
-        to the worker's offer is no sign of others (a job that found the offer taken wakes
-        the worker as any job does); claiming after it would only compete with its start."""
-        began, heard = self._last_claim
+        """Whether a claim now would find what the last one found, an empty queue: it came
+        back short less than a poll interval ago, and since it began no producer woke the
+        worker and no attempt of its own ended. Ticks come often while jobs run (memory is
+        sampled every `SAMPLE_INTERVAL`), and a claim at each one would query the store
+        for nothing. A job handed to the worker's offer is no sign of others either (a job
+        that finds the offer taken wakes the worker as any job does). Not while the first
+        job in line waits for memory (it is watched at every claim), nor while the app
+        declares concurrency limits (a slot freed by another worker wakes nobody)."""
+        if self._came_up_empty is None or self._blocked_head is not None or self.flow.limits:
+            return False
+        taken_at, heard, ended = self._came_up_empty
         return (
-            self._found_nothing
-            and self._waiter.wakeups == heard
-            and now - began < self.settings.poll_interval
+            self._waiter.wakeups == heard
+            and self._ended == ended
+            and now - taken_at < self.settings.poll_interval
         )
 
     def _withdraw_offer(self) -> None:
