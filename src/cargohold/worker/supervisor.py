@@ -525,9 +525,10 @@ class Supervisor:
         return sum(self.outcomes.values())
 
     def _nothing_new(self, now: float) -> bool:
-        """Whether a claim now would find what the last one found, an empty queue: it came
-        back short less than a poll interval ago, and since it began no producer woke the
-        worker and no attempt of its own ended. Ticks come often while jobs run (memory is
+        """Whether a claim now would find what the last one found, nothing more it can take
+        (the queue empty, or nothing else fitting): it came back short less than a poll
+        interval ago, and since it began no producer woke the worker and no attempt of its
+        own ended (which gives memory back). Ticks come often while jobs run (memory is
         sampled every `SAMPLE_INTERVAL`), and a claim at each one would query the store
         for nothing. A job handed to the worker's offer is no sign of others either (a job
         that finds the offer taken wakes the worker as any job does). Not while the first
