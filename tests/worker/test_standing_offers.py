@@ -50,9 +50,9 @@ def sqlite_app(tmp_path: Path) -> Iterator[App]:
 
 
 @contextlib.contextmanager
-def running_idle(app: App) -> Iterator[Supervisor]:
+def running_idle(app: App, poll_interval: float = 0.2) -> Iterator[Supervisor]:
     """A started worker that found nothing to claim and stands an offer."""
-    supervisor = app.worker(concurrency=2, poll_interval=0.2)
+    supervisor = app.worker(concurrency=2, poll_interval=poll_interval)
     supervisor.start()
     try:
         step_until(supervisor, lambda: supervisor.standing_offer is not None)
@@ -192,13 +192,8 @@ def idle_and_rarely_polling(app: App) -> Iterator[Supervisor]:
     def nap(seconds: float) -> None:
         time.sleep(seconds)
 
-    supervisor = app.worker(concurrency=2, poll_interval=60.0)
-    supervisor.start()
-    try:
-        step_until(supervisor, lambda: supervisor.standing_offer is not None)
+    with running_idle(app, poll_interval=60.0) as supervisor:
         yield supervisor
-    finally:
-        supervisor.shutdown()
 
 
 def hear(worker: Supervisor) -> None:
