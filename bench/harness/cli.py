@@ -32,6 +32,7 @@ from bench.peers import BY_ID, PEERS, Peer
 SMOKE = {
     "jobs": 50,
     "repeat": 1,
+    "enqueue_passes": 1,
     "latency_jobs": 10,
     "backlog": "100,1000",
     "sample": 50,
@@ -41,6 +42,7 @@ SMOKE = {
 FULL = {
     "jobs": 5000,
     "repeat": 3,
+    "enqueue_passes": 5,
     "latency_jobs": 200,
     "backlog": "10000,1000000",
     "sample": 5000,
@@ -53,6 +55,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python bench/run.py", description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, 1 repetition, no install")
     parser.add_argument("--repeat", type=int, help="repetitions of each measurement (full: 3)")
+    parser.add_argument(
+        "--enqueue-passes",
+        type=int,
+        metavar="N",
+        help="passes of the single and bulk enqueue measurements over every system (full: 5)",
+    )
     parser.add_argument("--jobs", type=int, help="jobs per enqueue and drain run (full: 5000)")
     parser.add_argument("--latency-jobs", type=int, help="jobs per latency run (full: 200)")
     parser.add_argument("--backlog", help="backlog sizes, comma-separated (full: 10000,1000000)")
@@ -88,7 +96,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--chart", type=Path, help="SVG chart (full: docs/images/benchmarks.svg)")
     args = parser.parse_args(argv)
     defaults = SMOKE if args.smoke else FULL
-    for name in ("repeat", "jobs", "latency_jobs", "burst_jobs", "burst_mib"):
+    for name in ("repeat", "enqueue_passes", "jobs", "latency_jobs", "burst_jobs", "burst_mib"):
         if getattr(args, name) is None:
             setattr(args, name, defaults[name])
     args.backlog = args.backlog or defaults["backlog"]
@@ -108,6 +116,7 @@ def make_plan(args: argparse.Namespace) -> measure.Plan:
     return measure.Plan(
         jobs=args.jobs,
         repeat=args.repeat,
+        enqueue_passes=args.enqueue_passes,
         latency_jobs=args.latency_jobs,
         latency_gap=(0.01, 0.03),
         warmup_jobs=2 if args.smoke else 5,
@@ -144,6 +153,11 @@ def main(argv: list[str] | None = None) -> int:
             for system in under_test:
                 _progress(f"round {number}/{context.plan.repeat}", system)
                 system.run(systems.ROUND, f"round{number}")
+        for number in range(1, context.plan.enqueue_passes + 1):
+            # Every other pass goes the other way: a drift over the run favours no system.
+            for system in under_test if number % 2 else reversed(under_test):
+                _progress(f"enqueue pass {number}/{context.plan.enqueue_passes}", system)
+                system.run(systems.ENQUEUE_PASS, f"enqueue{number}")
         for system in under_test:
             _progress("backlog", system)
             system.run((measure.backlog_scaling,), "backlog")

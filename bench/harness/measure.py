@@ -35,6 +35,9 @@ class BurstPlan:
 class Plan:
     jobs: int
     repeat: int
+    enqueue_passes: int
+    """Repetitions of the enqueue measurements (`ENQUEUE_PASS`), each going through every
+    system in turn."""
     latency_jobs: int
     latency_gap: tuple[float, float]
     warmup_jobs: int
@@ -106,11 +109,11 @@ class Session:
 
 
 def enqueue_and_drain(session: Session) -> None:
-    """Single enqueue rate of N jobs, then the drain rate of those N by the workers."""
+    """The drain rate of N jobs enqueued one call at a time, by workers started once they are
+    all queued. (The enqueue rate is measured apart: `single_enqueue`.)"""
     plan, driver, results = session.plan, session.driver, session.results
     driver.call("setup")
-    seconds = driver.call("enqueue", n=plan.jobs)
-    results.add("enqueue", plan.jobs / seconds)
+    results.keep("enqueue_before_drain", plan.jobs / driver.call("enqueue", n=plan.jobs))
     worker = session.start_worker()
     try:
         poll = driver.call("drain", timeout=plan.drain_timeout)
@@ -126,6 +129,13 @@ def enqueue_and_drain(session: Session) -> None:
         )
     done = poll["first_left"] - poll["end_left"]
     results.add("drain", done / (poll["end_t"] - poll["first_t"]))
+
+
+def single_enqueue(session: Session) -> None:
+    """The rate of N no-op jobs enqueued one call at a time, no worker running."""
+    session.driver.call("setup")
+    seconds = session.driver.call("enqueue", n=session.plan.jobs)
+    session.results.add("enqueue", session.plan.jobs / seconds)
 
 
 def bulk_enqueue(session: Session) -> None:
