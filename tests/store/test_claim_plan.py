@@ -23,6 +23,7 @@ from cargohold.outcome import (
     Succeeded,
 )
 from cargohold.records import Ack
+from cargohold.store.fitting import CLAIM_HORIZON
 from cargohold.store.sqlfiles import statement
 from cargohold.store.sqlite.store import SQLiteStore
 
@@ -65,6 +66,7 @@ def _params() -> dict[str, Any]:
         "unknown_need": 512 * 1024 * 1024,
         "batch": "0123abcd",
         "limits": "[]",
+        "horizon": CLAIM_HORIZON,
     }
 
 
@@ -294,3 +296,34 @@ def test_postgres_ack_reads_its_jobs_not_the_table(
     assert all(n["Actual Rows"] * n["Actual Loops"] <= count for n in scans), scans
     for node in nodes:  # a nested loop that compares every outcome with every job: no
         assert sum(node.get(key, 0) for key in REMOVED) <= 2 * count, node
+
+
+@pytest.mark.parametrize("plan_cache_mode", ["force_custom_plan", "force_generic_plan"])
+def test_postgres_claim_that_finds_nothing_fitting_reads_its_horizon_not_the_queue(
+    postgres_plan_url: str, plan_cache_mode: str
+) -> None:
+    """A worker whose first job in line waits for memory claims at every tick: with nothing
+    fitting, the claim reads the first `CLAIM_HORIZON` jobs in line, each by its key, not all
+    100,000."""
+    params = {**_params(), "queues": ["q1", "q3"], "free": 1, "unknown_need": 2}
+    on_jobs = _postgres_plan(postgres_plan_url, "claim_fitting", plan_cache_mode, params)
+    assert not any(n["Node Type"] in ("Seq Scan", "Bitmap Heap Scan") for n in on_jobs), on_jobs
+    for node in on_jobs:
+        assert node["Actual Rows"] * node["Actual Loops"] <= CLAIM_HORIZON, node
+    ready = [n for n in on_jobs if n.get("Index Name") in READY_INDEXES]
+    assert ready and sum(n["Actual Rows"] for n in ready) == CLAIM_HORIZON, ready
+
+
+@pytest.mark.parametrize("horizon", [CLAIM_HORIZON, None])
+@pytest.mark.parametrize("plan_cache_mode", ["force_custom_plan", "force_generic_plan"])
+def test_postgres_claim_stops_at_the_first_job_it_takes(
+    postgres_plan_url: str, plan_cache_mode: str, horizon: int | None
+) -> None:
+    """The line is read lazily, up to the first job the claim takes (and locks: a sort of the
+    whole horizon would lock every job in it that fits), with a horizon or without one (no
+    memory offer: a claim of jobs under limits)."""
+    params = {**_params(), "queues": ["q1", "q3"], "horizon": horizon}
+    on_jobs = _postgres_plan(postgres_plan_url, "claim_fitting", plan_cache_mode, params)
+    ready = [n for n in on_jobs if n.get("Index Name") in READY_INDEXES]
+    assert ready and all(n["Actual Rows"] <= 4 for n in ready), ready
+    assert not any(n["Node Type"] in ("Seq Scan", "Bitmap Heap Scan") for n in on_jobs), on_jobs

@@ -671,6 +671,21 @@ def test_claim_with_memory_finds_a_job_that_fits_behind_many_that_do_not(store: 
     assert [c.id for c in claims] == [small]
 
 
+def test_claim_with_memory_looks_no_further_than_its_horizon(store: Store) -> None:
+    """A smaller job passes larger ones only within the first `CLAIM_HORIZON` in line, so
+    that a claim's cost does not grow with the backlog."""
+    from cargohold.memory.admission import MemoryOffer
+    from cargohold.store.fitting import CLAIM_HORIZON
+
+    big = [new_job(memory=300 * MIB, run_at=T0) for _ in range(CLAIM_HORIZON - 1)]
+    store.enqueue(big, T0)
+    last_within = enqueue_one(store, T0 + 1, memory=40 * MIB)
+    enqueue_one(store, T0 + 2, memory=40 * MIB)  # first beyond the horizon
+    offer = MemoryOffer(free=100 * MIB, unknown_need=100 * MIB)
+    claims = store.claim(WORKER, None, 5, LEASE, T0 + 3, memory=offer)
+    assert [c.id for c in claims] == [last_within]
+
+
 def test_a_job_of_unknown_need_runs_alone(store: Store) -> None:
     from cargohold.memory.admission import MemoryOffer
 

@@ -18,6 +18,11 @@ from dataclasses import dataclass
 from cargohold.memory.admission import MemoryOffer
 from cargohold.records import LimitRef
 
+CLAIM_HORIZON = 1024
+"""How far down the line a claim with a memory offer looks for jobs that fit: a smaller job
+may pass larger ones, but not without bound, so that a claim's cost does not grow with the
+backlog (a worker whose first job in line waits for memory claims at every tick)."""
+
 
 @dataclass(frozen=True, slots=True)
 class InLine:

@@ -166,7 +166,7 @@ def _claim_window(tx: Tx, params: dict[str, Any], request: ClaimRequest) -> list
     claims += _take(tx, params, choice.taken)
     wanted = request.limit - len(claims)
     if wanted > 0 and found == request.limit and choice.rest.free > 0:
-        claims += _claim_fitting(tx, params, wanted, choice.rest)
+        claims += _claim_fitting(tx, params, wanted, choice.rest, taken=len(claims))
     return claims
 
 
@@ -215,15 +215,24 @@ UNBOUNDED = 2**62
 
 
 def _claim_fitting(
-    tx: Tx, params: dict[str, Any], limit: int, memory: MemoryOffer | None
+    tx: Tx, params: dict[str, Any], limit: int, memory: MemoryOffer | None, taken: int = 0
 ) -> list[Claim]:
     """Claim one job at a time, each the first in line whose need fits what is left (a
     smaller job may pass a larger one that does not fit) and whose limits have a free slot,
-    which it takes at once: the next job in line sees it taken."""
+    which it takes at once: the next job in line sees it taken. With a memory offer, only
+    the first `CLAIM_HORIZON` jobs of the line as the transaction found it are looked at,
+    `taken` of which it has claimed already."""
     claims: list[Claim] = []
     free, unknown_need = (UNBOUNDED, 0) if memory is None else (memory.free, memory.unknown_need)
     while len(claims) < limit and free > 0:
-        row = tx.one("claim_fitting", {**params, "free": free, "unknown_need": unknown_need})
+        # The jobs claimed have left the line: the horizon's last job is as many places nearer.
+        horizon = None if memory is None else fitting.CLAIM_HORIZON - taken - len(claims)
+        if horizon is not None and horizon <= 0:
+            break
+        row = tx.one(
+            "claim_fitting",
+            {**params, "free": free, "unknown_need": unknown_need, "horizon": horizon},
+        )
         if row is None:
             break
         claimed = rows.claim(row)

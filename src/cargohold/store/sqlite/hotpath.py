@@ -27,7 +27,7 @@ from cargohold.outcome import (
 )
 from cargohold.records import Ack, Claim
 from cargohold.states import JobState
-from cargohold.store.fitting import InLine, choose
+from cargohold.store.fitting import CLAIM_HORIZON, InLine, choose
 from cargohold.store.flow import capacities_json, refs_json, refs_of
 from cargohold.store.sqlite.connection import SQLiteConnection
 from cargohold.store.sqlite.connection import sql as _sql
@@ -35,9 +35,6 @@ from cargohold.store.sqlite.events import event_params as _event_params
 
 UNBOUNDED = 2**62
 """Memory offered to a claim that is not limited by memory."""
-CLAIM_HORIZON = 1024
-"""How far down the line a claim looks for jobs that fit in memory: a smaller job may pass
-larger ones, but not without bound (each claim's cost stays bounded)."""
 
 
 class SQLiteHotPath(SQLiteConnection):
