@@ -1,7 +1,8 @@
 """The PostgreSQL store's hot path alone, with no worker process: how fast loops of
 `store.ack_and_claim(...)` drain no-op jobs, at several claim limits, with the memory offer a
-worker makes; and how fast single and bulk `store.enqueue` write jobs. Prints medians in
-jobs/s (and optionally writes every run as JSON).
+worker makes; how long a claim takes when the first job in line does not fit (a worker claims
+at every tick while it waits for memory); and how fast single and bulk `store.enqueue` write
+jobs. Prints medians in jobs/s or ms (and optionally writes every run as JSON).
 
 Each measurement runs in a scratch database of its own on the server of `--admin-url`,
 dropped at the end. The queue is filled by one INSERT ... SELECT (the rows `enqueue` writes:
@@ -37,6 +38,8 @@ WORKER = "bench:1:store"
 LEASE = 60.0
 OFFER = MemoryOffer(free=4 * 1024 * MIB, unknown_need=256 * MIB)
 """What a worker with a few GiB free offers: the budget, a job of unknown need alone."""
+TIGHT = MemoryOffer(free=MIB, unknown_need=MIB)
+"""What a worker whose memory is nearly all taken offers: no job of the queue fits."""
 PEAK = 2 * MIB
 """The peak each no-op run reports: the task's learned need becomes about 10 MiB."""
 TASK = "noop"
@@ -137,6 +140,17 @@ def drain(store: PostgresStore, limit: int, jobs: int, seconds: float) -> float:
     return done / (time.perf_counter() - started)
 
 
+def blocked_claim(store: PostgresStore, claims: int) -> float:
+    """Median milliseconds of `claims` claims (limit 8) that find no job fitting the offer."""
+    times = []
+    for _ in range(claims):
+        started = time.perf_counter()
+        found = store.claim(WORKER, None, 8, LEASE, store.now(), memory=TIGHT)
+        times.append(time.perf_counter() - started)
+        assert not found, "a job fitted the tight offer"
+    return statistics.median(times) * 1000
+
+
 def measure_drain(args: argparse.Namespace, results: Results, *, stale_stats: bool) -> None:
     kind = "stale" if stale_stats else "fresh"
     with scratch_store(args.admin_url, f"drain_{kind}") as (store, url):
@@ -147,6 +161,8 @@ def measure_drain(args: argparse.Namespace, results: Results, *, stale_stats: bo
             for limit in args.limits:
                 rate = drain(store, limit, args.jobs, args.seconds)
                 results.add(f"drain_{kind}_limit_{limit}", rate)
+            if args.blocked_claims:
+                results.add(f"blocked_claim_{kind}_ms", blocked_claim(store, args.blocked_claims))
 
 
 def new_jobs(count: int) -> list[NewJob]:
@@ -193,6 +209,13 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         default="both",
         help="planner statistics: ANALYZE after the fill, before it, or both runs (both)",
     )
+    parser.add_argument(
+        "--blocked-claims",
+        type=int,
+        default=200,
+        metavar="N",
+        help="claims timed with no job fitting, after each drain repetition (200; 0: none)",
+    )
     parser.add_argument("--enqueue-jobs", type=int, default=2000, help="single enqueues (2000)")
     parser.add_argument("--bulk-size", type=int, default=20000, help="jobs per bulk call (20000)")
     parser.add_argument("--no-enqueue", action="store_true", help="measure the drain only")
@@ -211,8 +234,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         measure_enqueue(args, results)
     print(f"jobs/s, median of {args.repeat} (backlog {args.backlog:,}, {args.jobs:,} per drain)")
     for name, value in results.medians().items():
-        runs = ", ".join(f"{run:,.0f}" for run in results.runs[name])
-        print(f"  {name:<24} {value:>9,.0f}   ({runs})")
+        shown = "{:,.2f}" if name.endswith("_ms") else "{:,.0f}"
+        runs = ", ".join(shown.format(run) for run in results.runs[name])
+        print(f"  {name:<24} {shown.format(value):>9}   ({runs})")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as out:
             json.dump({"args": vars(args), "runs": results.runs}, out, indent=2)

@@ -46,7 +46,9 @@ Redis database number of the benchmark's own.
 - **Backlog scaling**: the queue is filled with B `stamp` jobs plus one sample for each
   repetition (through the bulk API, else one call at a time; a backlog that would take longer
   than the run's prefill budget to fill, at the enqueue rate measured earlier in the run, is
-  left out with a note), the planner statistics are refreshed (`ANALYZE`), then freshly
+  left out with a note), the planner statistics are refreshed (`ANALYZE`) and, on
+  PostgreSQL, the fill's pages are written out (`CHECKPOINT`: the write-back of a million
+  jobs written in seconds would otherwise land in the samples that follow), then freshly
   started workers take a sample of jobs off the top of the backlog, so that at least B stay
   queued behind it; the claim rate is the jobs started per second in the ledger, leaving out
   the first 10 % of the sample (warm-up). The ratio compares the medians.

@@ -15,10 +15,13 @@ def reset_schema(url: str) -> None:
 
 
 def analyze(url: str) -> None:
+    """Refresh the planner statistics, then write the fill's pages out with a CHECKPOINT:
+    otherwise the write-back of a large fill lands in whichever measurement comes next."""
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute("ANALYZE")
+        connection.execute("CHECKPOINT")
 
 
 class Counter:
