@@ -671,18 +671,21 @@ def test_claim_with_memory_finds_a_job_that_fits_behind_many_that_do_not(store: 
     assert [c.id for c in claims] == [small]
 
 
-def test_claim_with_memory_looks_no_further_than_its_horizon(store: Store) -> None:
+@pytest.mark.parametrize("limited", [False, True], ids=["no limits", "under a limit"])
+def test_claim_with_memory_looks_no_further_than_its_horizon(store: Store, limited: bool) -> None:
     """A smaller job passes larger ones only within the first `CLAIM_HORIZON` in line, so
-    that a claim's cost does not grow with the backlog."""
+    that a claim's cost does not grow with the backlog; by a worker that knows limits too."""
     from cargohold.memory.admission import MemoryOffer
     from cargohold.store.fitting import CLAIM_HORIZON
 
-    big = [new_job(memory=300 * MIB, run_at=T0) for _ in range(CLAIM_HORIZON - 1)]
+    refs = (("api", ""),) if limited else ()
+    big = [new_job(memory=300 * MIB, run_at=T0, limits=refs) for _ in range(CLAIM_HORIZON - 1)]
     store.enqueue(big, T0)
-    last_within = enqueue_one(store, T0 + 1, memory=40 * MIB)
-    enqueue_one(store, T0 + 2, memory=40 * MIB)  # first beyond the horizon
+    last_within = enqueue_one(store, T0 + 1, memory=40 * MIB, limits=refs)
+    enqueue_one(store, T0 + 2, memory=40 * MIB, limits=refs)  # first beyond the horizon
     offer = MemoryOffer(free=100 * MIB, unknown_need=100 * MIB)
-    claims = store.claim(WORKER, None, 5, LEASE, T0 + 3, memory=offer)
+    limits = {"api": 5} if limited else None
+    claims = store.claim(WORKER, None, 5, LEASE, T0 + 3, memory=offer, limits=limits)
     assert [c.id for c in claims] == [last_within]
 
 

@@ -25,16 +25,13 @@ from cargohold.outcome import (
     Snoozed,
     Succeeded,
 )
-from cargohold.records import Ack, Claim
+from cargohold.records import Ack, Claim, LimitRef
 from cargohold.states import JobState
 from cargohold.store.fitting import CLAIM_HORIZON, InLine, choose
 from cargohold.store.flow import capacities_json, refs_json, refs_of
 from cargohold.store.sqlite.connection import SQLiteConnection
 from cargohold.store.sqlite.connection import sql as _sql
 from cargohold.store.sqlite.events import event_params as _event_params
-
-UNBOUNDED = 2**62
-"""Memory offered to a claim that is not limited by memory."""
 
 
 class SQLiteHotPath(SQLiteConnection):
@@ -99,15 +96,13 @@ class SQLiteHotPath(SQLiteConnection):
             "overhead": RUNNER_OVERHEAD,
             "queues": None if queues is None else json.dumps(list(queues)),
         }
-        if memory is not None and not limits:
-            claims = self._claim_fitting_batch(connection, params, limit, memory)
-        elif memory is not None:
-            claims = self._claim_fitting(connection, params, limit, memory)
+        if memory is not None:
+            claims = self._claim_fitting_batch(connection, params, limit, memory, limits)
         else:  # jobs under no limit in one statement, then those under limits one by one
             sql = _sql("claim" if queues is None else "claim_from_queues")
             claims = [claim_of(row) for row in connection.execute(sql, params)]
             if limits and len(claims) < limit:
-                claims += self._claim_fitting(connection, params, limit - len(claims), None)
+                claims += self._claim_under_limits(connection, params, limit - len(claims))
         if not claims:
             return claims
         connection.executemany(
@@ -134,11 +129,14 @@ class SQLiteHotPath(SQLiteConnection):
         params: dict[str, Any],
         limit: int,
         memory: MemoryOffer,
+        limits: Mapping[str, int] | None,
     ) -> list[Claim]:
-        """`_claim_fitting` for a worker that knows no limits (so jobs under limits are not
-        its to take): read the line in windows, choose in order what fits, claim the chosen
-        in one statement. The write lock held since BEGIN IMMEDIATE keeps the line still."""
-        chosen: list[str] = []
+        """Claim what fits of the line: read it in windows, choose in order what fits
+        (`fitting.choose`: memory, and a free slot of each limit a job is under), claim the
+        chosen in one statement. The write lock held since BEGIN IMMEDIATE keeps the line
+        and the slots still."""
+        taken: list[InLine] = []
+        held: dict[LimitRef, int] = {}
         offer = memory
         window = 2 * limit
         # The head of the line first; if that was not enough, what fits of the rest of
@@ -152,58 +150,48 @@ class SQLiteHotPath(SQLiteConnection):
                     "unknown_need": offer.unknown_need,
                     "window": size,
                     "offset": offset,
+                    "with_limits": bool(limits),
                 },
             ).fetchall()
-            choice = choose([InLine(row["id"], row["need"]) for row in rows], limit, offer)
-            chosen += [job.id for job in choice.taken]
+            line = [InLine(row["id"], row["need"], refs_of(row["limits"])) for row in rows]
+            _count_slots(connection, line, held, params["now"])
+            choice = choose(line, limit, offer, limits, held)
+            taken += choice.taken
+            for job in choice.taken:
+                for ref in job.limits:
+                    held[ref] += 1
             limit -= len(choice.taken)
             offer = choice.rest
             line_ended = bool(rows) and rows[0]["in_window"] < size
             if limit <= 0 or offer.free <= 0 or line_ended:
                 break
-        if not chosen:
+        if not taken:
             return []
-        order = {job_id: index for index, job_id in enumerate(chosen)}
+        order = {job.id: index for index, job in enumerate(taken)}
         rows = connection.execute(
-            _sql("claim_chosen"), {**params, "ids": json.dumps(chosen)}
+            _sql("claim_chosen"), {**params, "ids": json.dumps(list(order))}
         ).fetchall()
-        return sorted((claim_of(row) for row in rows), key=lambda claim: order[claim.id])
+        claims = sorted((claim_of(row) for row in rows), key=lambda claim: order[claim.id])
+        for claim in claims:
+            if claim.limits:
+                _take_slots(connection, params, claim)
+        return claims
 
     @staticmethod
-    def _claim_fitting(
-        connection: sqlite3.Connection,
-        params: dict[str, Any],
-        limit: int,
-        memory: MemoryOffer | None,
+    def _claim_under_limits(
+        connection: sqlite3.Connection, params: dict[str, Any], limit: int
     ) -> list[Claim]:
-        """Claim one job at a time, each the first in line whose need fits what is left
-        (a smaller job may pass a larger one that does not fit) and whose limits have a free
-        slot, which it takes at once: the next job in line sees it taken."""
+        """Claim one job at a time, each the first in line whose limits have a free slot,
+        which it takes at once: the next job in line sees it taken."""
         claims: list[Claim] = []
-        free, unknown_need = (
-            (UNBOUNDED, 0) if memory is None else (memory.free, memory.unknown_need)
-        )
-        while len(claims) < limit and free > 0:
-            row = connection.execute(
-                _sql("claim_fitting"), {**params, "free": free, "unknown_need": unknown_need}
-            ).fetchone()
+        while len(claims) < limit:
+            row = connection.execute(_sql("claim_fitting"), params).fetchone()
             if row is None:
                 break
             claim = claim_of(row)
             claims.append(claim)
             if claim.limits:
-                connection.execute(
-                    _sql("claim_slots"),
-                    {
-                        **params,
-                        "lease_token": claim.lease_token,
-                        "job_id": claim.id,
-                        "job_limits": refs_json(claim.limits),
-                    },
-                )
-            if memory is not None:
-                free -= unknown_need if claim.need is None else claim.need
-                unknown_need = free + 1  # a never-measured task only ever starts alone
+                _take_slots(connection, params, claim)
         return claims
 
     def _ack(
@@ -313,6 +301,28 @@ class SQLiteHotPath(SQLiteConnection):
             },
         )
         return (rows[0]["id"], rows[0]["need"]) if rows else None
+
+
+def _count_slots(
+    connection: sqlite3.Connection, line: Sequence[InLine], held: dict[LimitRef, int], now: float
+) -> None:
+    """Add to `held` the live slots of each limit (and key) of `line` it does not count yet."""
+    for ref in {ref for job in line for ref in job.limits if ref not in held}:
+        name, key = ref
+        found = connection.execute(_sql("slot_count"), {"name": name, "key": key, "now": now})
+        held[ref] = found.fetchone()["n"]
+
+
+def _take_slots(connection: sqlite3.Connection, params: dict[str, Any], claim: Claim) -> None:
+    connection.execute(
+        _sql("claim_slots"),
+        {
+            **params,
+            "lease_token": claim.lease_token,
+            "job_id": claim.id,
+            "job_limits": refs_json(claim.limits),
+        },
+    )
 
 
 def _ack_statement(ack: Ack, now: float) -> tuple[str, JobState | None, dict[str, Any], str | None]:

@@ -1,3 +1,5 @@
+-- The first job in line whose limits each have a free slot, for a claim with no memory offer
+-- (one with an offer reads the line in windows: claim_window.sql).
 UPDATE jobs
 SET state = 'running',
     attempt = attempt + 1,
@@ -11,7 +13,6 @@ SET state = 'running',
     progress_message = NULL
 WHERE id = (
     SELECT j.id FROM jobs j INDEXED BY jobs_ready
-    LEFT JOIN task_stats s ON s.task = j.task
     WHERE j.state IN ('queued', 'scheduled') AND j.run_at <= :now
       AND (:queues IS NULL OR j.queue IN (SELECT value FROM json_each(:queues)))
       AND j.queue NOT IN (SELECT name FROM queues WHERE paused)
@@ -24,7 +25,6 @@ WHERE id = (
                   >= coalesce((SELECT json_extract(c.value, '$[1]') FROM json_each(:limits) c
                                WHERE json_extract(c.value, '$[0]') = json_extract(l.value, '$[0]')),
                               0)))
-      AND coalesce(j.reservation, s.learned_memory, j.memory + :overhead, :unknown_need) <= :free
     ORDER BY j.priority DESC, j.run_at, j.id
     LIMIT 1
 )
