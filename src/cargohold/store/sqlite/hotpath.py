@@ -97,7 +97,7 @@ class SQLiteHotPath(SQLiteConnection):
             "queues": None if queues is None else json.dumps(list(queues)),
         }
         if memory is not None:
-            claims = self._claim_fitting_batch(connection, params, limit, memory, limits)
+            claims = self._claim_fitting(connection, params, limit, memory, limits)
         else:  # jobs under no limit in one statement, then those under limits one by one
             sql = _sql("claim" if queues is None else "claim_from_queues")
             claims = [claim_of(row) for row in connection.execute(sql, params)]
@@ -124,7 +124,7 @@ class SQLiteHotPath(SQLiteConnection):
         return claims
 
     @staticmethod
-    def _claim_fitting_batch(
+    def _claim_fitting(
         connection: sqlite3.Connection,
         params: dict[str, Any],
         limit: int,
